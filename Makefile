@@ -1,0 +1,35 @@
+# `make demo` and `make test` set everything up themselves (Python 3.11 is all they need).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# TensorFlow build: `make install TF=gpu` for the CUDA build on a machine with an NVIDIA GPU.
+TF ?= cpu
+
+# The demo: the whole pipeline offline on a small synthetic dataset with a short schedule.
+DEMO_PARAMS := \
+	-S data.source=synthetic \
+	-S data.synthetic.songs_per_genre=40 \
+	-S models.parallel_cnn.epochs=15 \
+	-S models.cnn_rnn.epochs=15
+
+.PHONY: install demo test clean
+
+$(BIN)/dvc: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[$(TF),dev]"
+	touch $(BIN)/dvc
+
+install: $(BIN)/dvc
+
+demo: install
+	$(BIN)/dvc exp run $(DEMO_PARAMS)
+	$(BIN)/dvc plots show --out dvc_plots
+	@echo
+	@echo "Report: plots/report.md, curves: plots/curves/, all plots: dvc_plots/index.html"
+
+test: install
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf dvc_plots .pytest_cache

@@ -1,0 +1,158 @@
+"""The train stage: compile and fit one registered architecture, log its curves, write its metrics.
+
+Compilation and training of every architecture happen here and nowhere else.
+"""
+
+import json
+import time
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from dvclive import Live
+from dvclive.keras import DVCLiveCallback
+
+from gtzan.models import build_model
+
+OPTIMIZERS = {
+    "sgd": lambda config: keras.optimizers.SGD(learning_rate=config.learning_rate, momentum=config.momentum),
+    "adam": lambda config: keras.optimizers.Adam(learning_rate=config.learning_rate),
+    "rmsprop": lambda config: keras.optimizers.RMSprop(learning_rate=config.learning_rate, momentum=config.momentum),
+}
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """One `models.<name>` block of params.yaml."""
+
+    epochs: int
+    batch_size: int
+    optimizer: str
+    learning_rate: float
+    momentum: float = 0.0
+    architecture: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_params(cls, name: str, block) -> "TrainingConfig":
+        valid = [item.name for item in fields(cls)]
+        where = f"params.yaml models.{name}"
+        if not isinstance(block, dict):
+            raise ValueError(f"{where} must be a mapping with keys {valid}, got {block!r}")
+        unknown = sorted(set(block) - set(valid))
+        if unknown:
+            raise ValueError(f"{where} has unknown keys {unknown}; valid keys are {valid}")
+        required = [item.name for item in fields(cls) if item.default is MISSING and item.default_factory is MISSING]
+        missing = [key for key in required if key not in block]
+        if missing:
+            raise ValueError(f"{where} is missing {missing}; valid keys are {valid}")
+        config = cls(**{**block, "architecture": block.get("architecture") or {}})
+        config._check(where)
+        return config
+
+    def _check(self, where: str) -> None:
+        for key in ("epochs", "batch_size"):
+            value = getattr(self, key)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{where}.{key} must be a positive integer, got {value!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"{where}.optimizer '{self.optimizer}' is unknown; valid optimizers are {sorted(OPTIMIZERS)}")
+        if not isinstance(self.learning_rate, float) or self.learning_rate <= 0:
+            raise ValueError(
+                f"{where}.learning_rate must be a positive float written like 1.0e-3 "
+                f"(YAML reads 1e-3 as a string), got {self.learning_rate!r}"
+            )
+        if not isinstance(self.momentum, (int, float)) or not 0 <= self.momentum < 1:
+            raise ValueError(f"{where}.momentum must be a number in [0, 1), got {self.momentum!r}")
+        if not isinstance(self.architecture, dict):
+            raise ValueError(f"{where}.architecture must be a mapping of the builder's hyperparameters, got {self.architecture!r}")
+
+
+def make_dataset(spectrograms: np.ndarray, labels: np.ndarray, batch_size: int, shuffle_seed: int | None = None) -> tf.data.Dataset:
+    """Cached, batched, prefetched; reshuffled every epoch from shuffle_seed when one is given."""
+    dataset = tf.data.Dataset.from_tensor_slices((spectrograms, labels)).cache()
+    if shuffle_seed is not None:
+        dataset = dataset.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def seed_everything(seed: int, deterministic: bool) -> None:
+    """Seed Python, NumPy and TensorFlow (initialisation, dropout, augmentation)."""
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def train_model(
+    *,
+    name: str,
+    config: TrainingConfig,
+    train_data: tuple[np.ndarray, np.ndarray],
+    val_data: tuple[np.ndarray, np.ndarray],
+    num_classes: int,
+    seed: int,
+    deterministic: bool,
+    model_path: Path,
+    live_dir: Path,
+) -> dict:
+    """Train one architecture; save the model to model_path, curves to live_dir; return its metrics."""
+    seed_everything(seed, deterministic)
+    input_shape = train_data[0].shape[1:]
+    model = build_model(name, input_shape=input_shape, num_classes=num_classes, hyperparameters=config.architecture)
+    model.compile(
+        optimizer=OPTIMIZERS[config.optimizer](config),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    trainable = int(sum(np.prod(weight.shape) for weight in model.trainable_weights))
+    print(f"Training {name}: {trainable:,} trainable parameters, {config.epochs} epochs, "
+          f"{len(train_data[1]):,} training and {len(val_data[1]):,} validation examples", flush=True)
+
+    train_dataset = make_dataset(*train_data, batch_size=config.batch_size, shuffle_seed=seed)
+    val_dataset = make_dataset(*val_data, batch_size=config.batch_size)
+    with Live(dir=str(live_dir), dvcyaml=False, save_dvc_exp=False) as live:
+        live.log_params({"model": name, **_flat(config)})
+        started = time.perf_counter()
+        history = model.fit(
+            train_dataset,
+            validation_data=val_dataset,
+            epochs=config.epochs,
+            callbacks=[DVCLiveCallback(live=live)],
+            verbose=2,
+        )
+        seconds = time.perf_counter() - started
+
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(model_path)
+    return summarize_history(history.history, trainable_parameters=trainable, seconds=seconds, train_examples=len(train_data[1]))
+
+
+def summarize_history(history: dict, *, trainable_parameters: int, seconds: float, train_examples: int) -> dict:
+    val_accuracy = history["val_accuracy"]
+    best = int(np.argmax(val_accuracy))
+    epochs = len(val_accuracy)
+    return {
+        "val_accuracy_final": round(float(val_accuracy[-1]), 6),
+        "val_accuracy_best": round(float(val_accuracy[best]), 6),
+        "val_loss_final": round(float(history["val_loss"][-1]), 6),
+        "val_loss_best": round(float(min(history["val_loss"])), 6),
+        "best_epoch": best + 1,
+        "train_accuracy_final": round(float(history["accuracy"][-1]), 6),
+        "train_loss_final": round(float(history["loss"][-1]), 6),
+        "epochs": epochs,
+        "parameters": trainable_parameters,
+        "train_seconds": round(seconds, 2),
+        "seconds_per_epoch": round(seconds / epochs, 3),
+        "samples_per_second": round(train_examples * epochs / seconds, 1),
+    }
+
+
+def write_metrics(metrics: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(metrics, indent=2) + "\n")
+
+
+def _flat(config: TrainingConfig) -> dict:
+    values = {item.name: getattr(config, item.name) for item in fields(config) if item.name != "architecture"}
+    return {**values, **{f"architecture.{key}": value for key, value in config.architecture.items()}}

@@ -1,0 +1,146 @@
+"""The prepare stage: validation of every bad input, canonical form, reproducible bytes."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gtzan.datasets import save_split
+from gtzan.prepare import load_prepared, load_summary, prepare_data
+
+NUM_CLASSES = 8
+
+
+def make_split(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    spectrograms = rng.normal(-40, 10, size=(count, 80, 80, 1)).astype(np.float32)
+    return spectrograms, (np.arange(count) % NUM_CLASSES).astype(np.int64)
+
+
+def write_raw(raw_dir: Path, train=None, val=None) -> Path:
+    save_split(raw_dir / "train", *(train or make_split(16, seed=1)))
+    save_split(raw_dir / "val", *(val or make_split(8, seed=2)))
+    (raw_dir / "source.json").write_text(json.dumps({"source": "test"}))
+    return raw_dir
+
+
+def prepare(tmp_path: Path, **splits) -> dict:
+    raw = write_raw(tmp_path / "raw", **splits)
+    return prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
+
+
+def digest(directory: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_canonical_form_and_summary(tmp_path):
+    summary = prepare(tmp_path)
+    spectrograms, labels = load_prepared(tmp_path / "prepared", "train")
+    assert spectrograms.shape == (16, 80, 80, 1) and spectrograms.dtype == np.float32
+    assert labels.dtype == np.int32 and labels.tolist() == (np.arange(16) % 8).tolist()
+    assert summary == load_summary(tmp_path / "prepared")
+    assert summary["counts"]["train"] == {"total": 16, "per_class": [2] * 8}
+    assert summary["counts"]["val"] == {"total": 8, "per_class": [1] * 8}
+    assert summary["source"] == {"source": "test"}
+    assert summary["class_names"] == [str(index) for index in range(8)]
+    assert summary["element_spec"]["train"] == "[80, 80, 1] float32, [] int64"
+
+
+def test_standardized_with_training_statistics_only(tmp_path):
+    train = make_split(16, seed=1)
+    val_x, val_y = make_split(8, seed=2)
+    prepare(tmp_path, train=train, val=(val_x + 100.0, val_y))
+    train_x, _ = load_prepared(tmp_path / "prepared", "train")
+    shifted_val_x, _ = load_prepared(tmp_path / "prepared", "val")
+    per_bin_mean = train_x.mean(axis=(0, 1, 3))
+    per_bin_std = train_x.std(axis=(0, 1, 3))
+    np.testing.assert_allclose(per_bin_mean, 0.0, atol=1e-4)
+    np.testing.assert_allclose(per_bin_std, 1.0, atol=1e-4)
+    assert shifted_val_x.mean() > 5, "validation is shifted by training statistics, not its own"
+
+
+def test_one_hot_labels_give_the_same_output_as_class_ids(tmp_path):
+    spectrograms, labels = make_split(16, seed=1)
+    val_x, val_y = make_split(8, seed=2)
+    prepare(tmp_path / "ids", train=(spectrograms, labels), val=(val_x, val_y))
+    prepare(
+        tmp_path / "onehot",
+        train=(spectrograms, np.eye(8, dtype=np.float32)[labels]),
+        val=(val_x, np.eye(8, dtype=np.float32)[val_y]),
+    )
+    ids, one_hot = digest(tmp_path / "ids" / "prepared"), digest(tmp_path / "onehot" / "prepared")
+    assert {k: v for k, v in ids.items() if k != "summary.json"} == {
+        k: v for k, v in one_hot.items() if k != "summary.json"
+    }
+
+
+def test_identical_input_gives_identical_bytes(tmp_path):
+    prepare(tmp_path / "first")
+    prepare(tmp_path / "second")
+    first, second = digest(tmp_path / "first" / "prepared"), digest(tmp_path / "second" / "prepared")
+    assert len(first) == 5 and first == second
+
+
+def bad(spectrograms=None, labels=None, count=16):
+    x, y = make_split(count, seed=1)
+    return (x if spectrograms is None else spectrograms, y if labels is None else labels)
+
+
+def with_value(index, value):
+    x, _ = make_split(16, seed=1)
+    x[index, 3, 4, 0] = value
+    return x
+
+
+@pytest.mark.parametrize(
+    ("train", "message"),
+    [
+        (bad(spectrograms=np.zeros((16, 80, 80), np.float32)), r"split 'train': element shape \(80, 80\) .*example index 0"),
+        (bad(spectrograms=np.zeros((16, 80, 40, 1), np.float32)), r"split 'train': element shape \(80, 40, 1\)"),
+        (bad(spectrograms=np.zeros((16, 80, 80, 1), np.int32)), r"split 'train': spectrograms have dtype int32"),
+        (bad(spectrograms=with_value(5, np.nan)), r"split 'train': .*not all finite.*example index 5"),
+        (bad(spectrograms=with_value(7, np.inf)), r"split 'train': .*not all finite.*example index 7"),
+        (bad(labels=np.where(np.arange(16) == 3, 8, np.arange(16) % 8)), r"split 'train': label 8 at example index 3 is not a class id in 0..7"),
+        (bad(labels=np.where(np.arange(16) == 2, -1, np.arange(16) % 8)), r"label -1 at example index 2"),
+        (bad(labels=np.eye(8)[np.arange(16) % 8] * np.where(np.arange(16) == 4, 2, 1)[:, None]), r"must be one-hot vectors, example index 4"),
+        (bad(labels=np.zeros((16, 3))), r"labels have shape \(3,\) per element"),
+        (bad(labels=np.arange(16) % 7), r"split 'train': classes \[7\] have no examples"),
+    ],
+)
+def test_bad_training_data_is_refused_and_nothing_is_written(tmp_path, train, message):
+    with pytest.raises(ValueError, match=message):
+        prepare(tmp_path, train=train)
+    assert not (tmp_path / "prepared").exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["raw"], "no staging directory left behind"
+
+
+def test_bad_validation_data_names_the_split(tmp_path):
+    x, y = make_split(8, seed=2)
+    y[6] = 99
+    with pytest.raises(ValueError, match=r"split 'val': label 99 at example index 6"):
+        prepare(tmp_path, val=(x, y))
+
+
+def test_an_empty_split_is_refused(tmp_path):
+    with pytest.raises(ValueError, match=r"split 'val': .* is empty"):
+        prepare(tmp_path, val=(np.zeros((0, 80, 80, 1), np.float32), np.zeros((0,), np.int64)))
+
+
+def test_a_corrupt_saved_dataset_is_refused(tmp_path):
+    raw = write_raw(tmp_path / "raw")
+    for shard in (raw / "train").rglob("*.snapshot"):
+        shard.write_bytes(b"garbage")
+    with pytest.raises(ValueError, match=r"split 'train': "):
+        prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
+    assert not (tmp_path / "prepared").exists()
+
+
+def test_an_incomplete_download_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="not a complete download"):
+        prepare_data(raw_dir=tmp_path / "raw", out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
