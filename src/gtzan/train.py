@@ -119,6 +119,7 @@ def train_model(
             validation_data=val_dataset,
             epochs=config.epochs,
             callbacks=[DVCLiveCallback(live=live)],
+            shuffle=False,  # the dataset reshuffles itself each epoch, from the seed
             verbose=2,
         )
         seconds = time.perf_counter() - started

@@ -1,0 +1,157 @@
+"""The DVC pipeline end to end, in a temporary copy of the repository, on tiny synthetic data."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO_ROOT, read_yaml
+
+BIN = Path(sys.executable).parent
+
+
+def test_every_architecture_has_its_stage_params_and_charts():
+    params, pipeline = read_yaml("params.yaml"), read_yaml("dvc.yaml")
+    from gtzan.models import MODEL_BUILDERS
+
+    assert set(params["models"]) == set(MODEL_BUILDERS)
+    assert params["model"]["name"] in params["models"]
+    plots = {name: spec for entry in pipeline["plots"] for name, spec in entry.items()}
+    for name in params["models"]:
+        for metric in ("loss", "accuracy"):
+            files = plots[f"{name} {metric}"]["y"]
+            assert files == {
+                f"dvclive/{name}/plots/metrics/train/{metric}.tsv": metric,
+                f"dvclive/{name}/plots/metrics/eval/{metric}.tsv": metric,
+            }
+    assert plots["headline loss"]["y"] == {"plots/headline/curves.csv": ["train_loss", "val_loss"]}
+
+
+def shrink(params: dict) -> dict:
+    """The real configuration, shrunk: a few songs of 3 segments, one short epoch per model."""
+    params["data"]["source"] = "synthetic"
+    params["data"]["synthetic"]["songs_per_genre"] = 5
+    params["frontend"]["segments_per_clip"] = 3
+    for block in params["models"].values():
+        block["epochs"] = 1
+        block["batch_size"] = 32
+    return params
+
+
+def copy_repository(destination: Path) -> None:
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+    ).stdout.split("\0")
+    skip = ("data/", "models/", "metrics/", "dvclive/", "plots/", "dvc.lock")
+    for name in filter(None, listed):
+        if name.startswith(skip) or not (REPO_ROOT / name).exists():
+            continue
+        (destination / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / name, destination / name)
+
+
+class Repo:
+    def __init__(self, path: Path):
+        self.path = path
+        self.env = {
+            **os.environ,
+            "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+            "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
+            "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.invalid",
+        }
+
+    def run(self, *command: str) -> str:
+        result = subprocess.run(command, cwd=self.path, env=self.env, capture_output=True, text=True)
+        output = result.stdout + result.stderr
+        assert result.returncode == 0, f"{' '.join(command)} failed:\n{output[-4000:]}"
+        return output
+
+    def dvc(self, *args: str) -> str:
+        return self.run(str(BIN / "dvc"), *args)
+
+    def json(self, name: str):
+        return json.loads((self.path / name).read_text())
+
+    def edit_params(self, change) -> None:
+        params = yaml.safe_load((self.path / "params.yaml").read_text())
+        change(params)
+        (self.path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Repo:
+    repo = Repo(tmp_path_factory.mktemp("pipeline") / "repo")
+    repo.path.mkdir()
+    copy_repository(repo.path)
+    repo.edit_params(shrink)
+    repo.run("git", "init", "-q")
+    repo.run("git", "add", "-A")
+    repo.run("git", "commit", "-qm", "tiny configuration")
+    return repo
+
+
+@pytest.mark.slow
+def test_dvc_repro_end_to_end(repo):
+    params = read_yaml("params.yaml")
+    names = list(params["models"])
+    output = repo.dvc("repro")
+    for stage in ["download", "prepare", *(f"train@{name}" for name in names), "report"]:
+        assert f"Running stage '{stage}'" in output
+
+    summary = repo.json("data/prepared/summary.json")
+    assert summary["counts"]["train"]["total"] == 8 * 4 * 3 and summary["counts"]["val"]["total"] == 8 * 1 * 3
+    assert summary["source"]["source"] == "synthetic"
+    for name in names:
+        metrics = repo.json(f"metrics/{name}.json")
+        assert metrics["epochs"] == 1 and 0.0 <= metrics["val_accuracy_best"] <= 1.0
+        assert (repo.path / f"models/{name}.keras").stat().st_size > 0
+        assert (repo.path / f"plots/curves/{name}.png").read_bytes().startswith(b"\x89PNG")
+        assert (repo.path / f"dvclive/{name}/plots/metrics/eval/accuracy.tsv").exists()
+    headline = repo.json("plots/headline/metrics.json")
+    assert headline["model"] == params["model"]["name"]
+    report = (repo.path / "plots/report.md").read_text()
+    assert all(f"| {name} |" in report or f"| **{name}** |" in report for name in names)
+    for path in ["data/raw", "data/prepared", *(f"models/{name}.keras" for name in names)]:
+        repo.run("git", "check-ignore", "-q", path)  # data and models go to the DVC cache, not git
+
+    # Nothing changed: nothing runs.
+    assert "Running stage" not in repo.dvc("repro")
+    assert json.loads(repo.dvc("status", "--json")) == {}
+
+    # One architecture's hyperparameters changed: only its stage (and the report) rerun.
+    edited, untouched = names[0], names[1:]
+    repo.edit_params(lambda p: p["models"][edited].update(batch_size=16))
+    output = repo.dvc("repro")
+    assert f"Running stage 'train@{edited}'" in output
+    assert not any(f"Running stage 'train@{name}'" in output for name in untouched)
+    assert "Running stage 'prepare'" not in output and "Running stage 'download'" not in output
+
+    repo.run("git", "add", "-A")
+    repo.run("git", "commit", "-qm", "trained")
+    plots = repo.dvc("plots", "show", "-o", "plots_html")
+    assert (repo.path / "plots_html/index.html").exists(), plots
+
+
+@pytest.mark.slow
+def test_experiments_on_model_name_retrain_nothing_and_diff(repo):
+    if not (repo.path / "dvc.lock").exists():
+        pytest.skip("needs test_dvc_repro_end_to_end to have run")
+    names = list(read_yaml("params.yaml")["models"])
+    experiments = {}
+    for name in names[:2]:
+        output = repo.dvc("exp", "run", "-n", f"study-{name}", "-S", f"model.name={name}")
+        assert "Running stage 'train@" not in output, "changing model.name retrains nothing"
+        assert repo.json("plots/headline/metrics.json")["model"] == name
+        experiments[name] = f"study-{name}"
+
+    shown = json.loads(repo.dvc("exp", "show", "--json"))
+    assert "study-" in json.dumps(shown)
+
+    repo.dvc("plots", "diff", *experiments.values(), "-o", "diff_html")
+    html = (repo.path / "diff_html/index.html").read_text()
+    assert all(name in html for name in experiments.values())

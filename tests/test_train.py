@@ -1,0 +1,113 @@
+"""The train stage's logic: params validation, the input pipeline, reproducible runs, metrics."""
+
+import json
+
+import numpy as np
+import pytest
+from conftest import read_yaml
+
+from gtzan.train import TrainingConfig, make_dataset, summarize_history, train_model, write_metrics
+
+VALID_BLOCK = {"epochs": 2, "batch_size": 8, "optimizer": "sgd", "learning_rate": 1.0e-2, "momentum": 0.9, "architecture": {}}
+
+
+def test_the_real_params_blocks_are_valid():
+    params = read_yaml("params.yaml")
+    for name, block in params["models"].items():
+        config = TrainingConfig.from_params(name, block)
+        assert config.epochs == 50, "the spec's schedule is the default; the demo shortens it with -S"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"epoch": 3}, r"unknown keys \['epoch'\]; valid keys are \['epochs', 'batch_size'"),
+        ({"learning_rate": "1e-3"}, r"learning_rate must be a positive float written like 1.0e-3"),
+        ({"epochs": 0}, r"epochs must be a positive integer, got 0"),
+        ({"batch_size": 12.5}, r"batch_size must be a positive integer"),
+        ({"optimizer": "adamw"}, r"optimizer 'adamw' is unknown; valid optimizers are \['adam', 'rmsprop', 'sgd'\]"),
+        ({"momentum": 1.5}, r"momentum must be a number in \[0, 1\)"),
+        ({"architecture": [1, 2]}, r"architecture must be a mapping"),
+    ],
+)
+def test_a_malformed_block_gets_a_clear_error(change, message):
+    with pytest.raises(ValueError, match=message):
+        TrainingConfig.from_params("cnn_rnn", {**VALID_BLOCK, **change})
+
+
+def test_a_missing_key_or_a_non_mapping_is_named():
+    block = dict(VALID_BLOCK)
+    del block["learning_rate"]
+    with pytest.raises(ValueError, match=r"models.cnn_rnn is missing \['learning_rate'\]"):
+        TrainingConfig.from_params("cnn_rnn", block)
+    with pytest.raises(ValueError, match=r"models.cnn_rnn must be a mapping"):
+        TrainingConfig.from_params("cnn_rnn", None)
+
+
+def test_input_pipeline_batches_and_reshuffles_each_epoch_from_the_seed():
+    spectrograms = np.arange(20, dtype=np.float32).reshape(20, 1, 1, 1) * np.ones((1, 80, 80, 1), np.float32)
+    labels = np.arange(20, dtype=np.int32)
+    dataset = make_dataset(spectrograms, labels, batch_size=8, shuffle_seed=3)
+    first_epoch = [batch[1].numpy().tolist() for batch in dataset]
+    second_epoch = [batch[1].numpy().tolist() for batch in dataset]
+    assert [len(batch) for batch in first_epoch] == [8, 8, 4]
+    assert sorted(sum(first_epoch, [])) == list(range(20))
+    assert first_epoch != second_epoch, "reshuffled every epoch"
+    again = [batch[1].numpy().tolist() for batch in make_dataset(spectrograms, labels, batch_size=8, shuffle_seed=3)]
+    assert again == first_epoch, "the same seed gives the same order"
+    unshuffled = [batch[1].numpy().tolist() for batch in make_dataset(spectrograms, labels, batch_size=8)]
+    assert sum(unshuffled, []) == list(range(20))
+
+
+def test_summary_of_a_history():
+    history = {
+        "val_accuracy": [0.2, 0.5, 0.4],
+        "val_loss": [2.0, 1.5, 1.6],
+        "accuracy": [0.3, 0.6, 0.7],
+        "loss": [1.9, 1.2, 1.0],
+    }
+    metrics = summarize_history(history, trainable_parameters=1234, seconds=6.0, train_examples=100)
+    assert metrics["val_accuracy_best"] == 0.5 and metrics["best_epoch"] == 2
+    assert metrics["val_accuracy_final"] == 0.4 and metrics["val_loss_best"] == 1.5
+    assert metrics["seconds_per_epoch"] == 2.0 and metrics["samples_per_second"] == 50.0
+    assert metrics["parameters"] == 1234 and metrics["epochs"] == 3
+
+
+def tiny_data(count: int, seed: int):
+    rng = np.random.default_rng(seed)
+    labels = (np.arange(count) % 8).astype(np.int32)
+    # class-dependent offset in one mel band, so a model can learn something in a few steps
+    spectrograms = rng.normal(size=(count, 80, 80, 1)).astype(np.float32)
+    spectrograms[:, :, :10, 0] += labels[:, None, None] * 0.5
+    return spectrograms, labels
+
+
+def run_tiny_training(tmp_path, run: str) -> dict:
+    metrics = train_model(
+        name="parallel_cnn",
+        config=TrainingConfig.from_params("parallel_cnn", VALID_BLOCK),
+        train_data=tiny_data(48, seed=1),
+        val_data=tiny_data(16, seed=2),
+        num_classes=8,
+        seed=7,
+        deterministic=True,
+        model_path=tmp_path / run / "model.keras",
+        live_dir=tmp_path / run / "dvclive",
+    )
+    write_metrics(metrics, tmp_path / run / "metrics.json")
+    return json.loads((tmp_path / run / "metrics.json").read_text())
+
+
+def test_two_runs_give_identical_metrics_and_write_their_outputs(tmp_path):
+    first = run_tiny_training(tmp_path, "first")
+    second = run_tiny_training(tmp_path, "second")
+    timing = {"train_seconds", "seconds_per_epoch", "samples_per_second"}
+    assert {k: v for k, v in first.items() if k not in timing} == {k: v for k, v in second.items() if k not in timing}
+    assert first["parameters"] == 61_071 and first["epochs"] == 2
+    assert (tmp_path / "first" / "model.keras").stat().st_size > 0
+    curves = tmp_path / "first" / "dvclive" / "plots" / "metrics"
+    for split in ("train", "eval"):
+        for metric in ("loss", "accuracy"):
+            rows = (curves / split / f"{metric}.tsv").read_text().splitlines()
+            assert len(rows) == 1 + 2, f"a header and one row per epoch in {split}/{metric}.tsv"
+    assert not (tmp_path / "first" / "dvclive" / "dvc.yaml").exists(), "DVCLive never writes pipeline config"
