@@ -1,0 +1,387 @@
+"""The built-in offline dataset: procedurally rendered 30 s songs in 8 genre-like styles.
+
+Each genre is a `GenreStyle`: ranges for tempo, drum patterns, scale and pitch
+register, timbre (harmonics, envelope, distortion) and noise. Every song draws
+its own values from those ranges, and the ranges of different genres overlap.
+On top of that, each group of attributes of a song is, with probability
+STYLE_MIXING, borrowed from a random genre, so some songs sound like another
+genre in one respect: the data set is learnable but not trivially separable.
+
+Songs go through the project's log-mel front-end (gtzan.frontend) and are cut
+into segments; the train/val split is by song, so no song is in both.
+"""
+
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from gtzan.frontend import FrontEnd, clips_to_segments
+
+# Probability that one attribute group of a song (tempo, drums, melody, timbre,
+# noise) is drawn from a random genre's style instead of the song's own genre.
+STYLE_MIXING = 0.15
+
+STEPS_PER_BAR = 16  # drum patterns are written in 16th notes, one 4/4 bar
+
+SCALES = {
+    "major": (0, 2, 4, 5, 7, 9, 11),
+    "minor": (0, 2, 3, 5, 7, 8, 10),
+    "dorian": (0, 2, 3, 5, 7, 9, 10),
+    "mixolydian": (0, 2, 4, 5, 7, 9, 10),
+    "phrygian": (0, 1, 3, 5, 7, 8, 10),
+    "major_pentatonic": (0, 2, 4, 7, 9),
+    "minor_pentatonic": (0, 3, 5, 7, 10),
+    "blues": (0, 3, 5, 6, 7, 10),
+}
+
+
+@dataclass(frozen=True)
+class GenreStyle:
+    """Class-dependent ranges (low, high) and choices a song draws its parameters from."""
+
+    tempo: tuple[float, float]  # beats per minute
+    swing: tuple[float, float]  # delay of off-beat 16ths, fraction of a 16th
+    drum_patterns: tuple[tuple[str, str, str], ...]  # (kick, snare, hat), 16 steps each, "x" = hit
+    drum_level: tuple[float, float]
+    scales: tuple[str, ...]
+    root: tuple[int, int]  # MIDI note of the melody's lowest scale degree
+    notes_per_beat: tuple[float, ...]
+    rest_probability: tuple[float, float]
+    pad_level: tuple[float, float]  # sustained chords
+    harmonics: tuple[int, int]  # number of partials
+    rolloff: tuple[float, float]  # partial h has amplitude h ** -rolloff
+    attack: tuple[float, float]  # seconds
+    decay: tuple[float, float]  # seconds, exponential time constant
+    distortion: tuple[float, float]  # 0 = clean, 1 = heavy tanh clipping
+    noise: tuple[float, float]  # white-noise level relative to the music's RMS
+
+
+_BACKBEAT = "....x.......x..."
+GENRE_STYLES = {
+    "blues": GenreStyle(
+        tempo=(60, 115), swing=(0.25, 0.45),
+        drum_patterns=(
+            ("x.....x.x.....x.", _BACKBEAT, "x..xx..xx..xx..x"),
+            ("x.......x.......", _BACKBEAT, "x.x.x.x.x.x.x.x."),
+        ),
+        drum_level=(0.2, 0.5), scales=("blues", "minor_pentatonic", "mixolydian"), root=(43, 57),
+        notes_per_beat=(1, 2, 3), rest_probability=(0.2, 0.4), pad_level=(0.0, 0.3),
+        harmonics=(6, 11), rolloff=(1.0, 1.6), attack=(0.005, 0.02), decay=(0.2, 0.5),
+        distortion=(0.0, 0.4), noise=(0.05, 0.25),
+    ),
+    "classical": GenreStyle(
+        tempo=(50, 130), swing=(0.0, 0.05),
+        drum_patterns=(
+            ("................", "................", "................"),
+        ),
+        drum_level=(0.0, 0.1), scales=("major", "minor"), root=(48, 67),
+        notes_per_beat=(1, 2), rest_probability=(0.0, 0.2), pad_level=(0.4, 0.9),
+        harmonics=(8, 15), rolloff=(1.3, 2.0), attack=(0.05, 0.25), decay=(0.5, 1.5),
+        distortion=(0.0, 0.0), noise=(0.01, 0.1),
+    ),
+    "country": GenreStyle(
+        tempo=(90, 145), swing=(0.0, 0.15),
+        drum_patterns=(
+            ("x.......x.......", _BACKBEAT, "..x...x...x...x."),
+            ("x...x...x...x...", _BACKBEAT, "x.x.x.x.x.x.x.x."),
+        ),
+        drum_level=(0.3, 0.6), scales=("major_pentatonic", "major", "mixolydian"), root=(50, 64),
+        notes_per_beat=(2, 3), rest_probability=(0.1, 0.3), pad_level=(0.0, 0.3),
+        harmonics=(9, 15), rolloff=(0.8, 1.2), attack=(0.002, 0.01), decay=(0.1, 0.3),
+        distortion=(0.0, 0.2), noise=(0.03, 0.15),
+    ),
+    "disco": GenreStyle(
+        tempo=(110, 132), swing=(0.0, 0.05),
+        drum_patterns=(
+            ("x...x...x...x...", _BACKBEAT, "..x...x...x...x."),
+            ("x...x...x...x...", _BACKBEAT, "xxxxxxxxxxxxxxxx"),
+        ),
+        drum_level=(0.5, 0.8), scales=("minor", "dorian", "major"), root=(45, 60),
+        notes_per_beat=(2, 4), rest_probability=(0.1, 0.3), pad_level=(0.1, 0.4),
+        harmonics=(4, 9), rolloff=(1.0, 1.5), attack=(0.005, 0.02), decay=(0.1, 0.25),
+        distortion=(0.0, 0.2), noise=(0.03, 0.15),
+    ),
+    "hiphop": GenreStyle(
+        tempo=(70, 100), swing=(0.1, 0.3),
+        drum_patterns=(
+            ("x......x..x.....", _BACKBEAT, "x.x.x.x.x.x.x.x."),
+            ("x.....x...x..x..", _BACKBEAT, "x.xxx.x.x.xxx.x."),
+        ),
+        drum_level=(0.6, 0.9), scales=("minor", "minor_pentatonic", "phrygian"), root=(36, 52),
+        notes_per_beat=(1, 2), rest_probability=(0.3, 0.6), pad_level=(0.0, 0.3),
+        harmonics=(2, 6), rolloff=(1.5, 2.5), attack=(0.01, 0.05), decay=(0.3, 0.8),
+        distortion=(0.0, 0.3), noise=(0.05, 0.25),
+    ),
+    "jazz": GenreStyle(
+        tempo=(90, 200), swing=(0.25, 0.45),
+        drum_patterns=(
+            ("x.........x.....", "......x.......x.", "x...x.xx..x.x.xx"),
+            ("x.......x.......", "..x.......x.....", "x...x..xx...x..x"),
+        ),
+        drum_level=(0.15, 0.4), scales=("dorian", "mixolydian", "major"), root=(48, 65),
+        notes_per_beat=(1, 2, 3), rest_probability=(0.2, 0.4), pad_level=(0.1, 0.5),
+        harmonics=(3, 7), rolloff=(1.6, 2.4), attack=(0.01, 0.04), decay=(0.2, 0.5),
+        distortion=(0.0, 0.0), noise=(0.02, 0.12),
+    ),
+    "metal": GenreStyle(
+        tempo=(100, 190), swing=(0.0, 0.05),
+        drum_patterns=(
+            ("x.x.x.x.x.x.x.x.", _BACKBEAT, "x.x.x.x.x.x.x.x."),
+            ("xxxxxxxxxxxxxxxx", _BACKBEAT, "x...x...x...x..."),
+        ),
+        drum_level=(0.5, 0.9), scales=("minor", "phrygian", "minor_pentatonic"), root=(38, 52),
+        notes_per_beat=(2, 4), rest_probability=(0.0, 0.2), pad_level=(0.0, 0.2),
+        harmonics=(10, 16), rolloff=(0.6, 1.0), attack=(0.002, 0.01), decay=(0.1, 0.3),
+        distortion=(0.6, 1.0), noise=(0.1, 0.4),
+    ),
+    "pop": GenreStyle(
+        tempo=(95, 130), swing=(0.0, 0.1),
+        drum_patterns=(
+            ("x.......x.x.....", _BACKBEAT, "x.x.x.x.x.x.x.x."),
+            ("x...x...x...x...", _BACKBEAT, "x.x.x.x.x.x.x.x."),
+        ),
+        drum_level=(0.4, 0.7), scales=("major", "major_pentatonic"), root=(55, 70),
+        notes_per_beat=(1, 2), rest_probability=(0.1, 0.3), pad_level=(0.1, 0.5),
+        harmonics=(5, 10), rolloff=(1.1, 1.6), attack=(0.005, 0.02), decay=(0.15, 0.4),
+        distortion=(0.0, 0.2), noise=(0.02, 0.12),
+    ),
+}
+GENRES = tuple(GENRE_STYLES)  # ("blues", "classical", ..., "pop"), class id = index
+
+# Attribute groups: a song draws each group from one genre's style (its own, or another with STYLE_MIXING).
+ATTRIBUTE_GROUPS = {
+    "tempo": ("tempo", "swing"),
+    "drums": ("drum_patterns", "drum_level"),
+    "melody": ("scales", "root", "notes_per_beat", "rest_probability", "pad_level"),
+    "timbre": ("harmonics", "rolloff", "attack", "decay", "distortion"),
+    "noise": ("noise",),
+}
+
+
+@dataclass(frozen=True)
+class Song:
+    """One song's drawn parameters."""
+
+    tempo: float
+    swing: float
+    drum_pattern: tuple[str, str, str]
+    drum_level: float
+    scale: tuple[int, ...]
+    root: int
+    notes_per_beat: float
+    rest_probability: float
+    pad_level: float
+    harmonics: int
+    rolloff: float
+    attack: float
+    decay: float
+    distortion: float
+    noise: float
+
+
+def draw_song(genre_index: int, rng: np.random.Generator) -> Song:
+    """Draw one song's parameters from its genre's style (each group borrowed elsewhere with STYLE_MIXING)."""
+    if not 0 <= genre_index < len(GENRES):
+        raise ValueError(f"genre_index must be in 0..{len(GENRES) - 1}, got {genre_index}")
+    values = {}
+    for fields in ATTRIBUTE_GROUPS.values():
+        source = genre_index if rng.random() >= STYLE_MIXING else rng.integers(len(GENRES))
+        style = GENRE_STYLES[GENRES[source]]
+        for field in fields:
+            values[field] = getattr(style, field)
+
+    def uniform(low_high):
+        return float(rng.uniform(*low_high))
+
+    return Song(
+        tempo=uniform(values["tempo"]),
+        swing=uniform(values["swing"]),
+        drum_pattern=values["drum_patterns"][rng.integers(len(values["drum_patterns"]))],
+        drum_level=uniform(values["drum_level"]),
+        scale=SCALES[values["scales"][rng.integers(len(values["scales"]))]],
+        root=int(rng.integers(values["root"][0], values["root"][1] + 1)),
+        notes_per_beat=float(rng.choice(values["notes_per_beat"])),
+        rest_probability=uniform(values["rest_probability"]),
+        pad_level=uniform(values["pad_level"]),
+        harmonics=int(rng.integers(values["harmonics"][0], values["harmonics"][1] + 1)),
+        rolloff=uniform(values["rolloff"]),
+        attack=uniform(values["attack"]),
+        decay=uniform(values["decay"]),
+        distortion=uniform(values["distortion"]),
+        noise=uniform(values["noise"]),
+    )
+
+
+def render_song(genre_index: int, rng: np.random.Generator, sample_rate: int, num_samples: int) -> np.ndarray:
+    """A mono song of genre GENRES[genre_index], (num_samples,) float32 in [-1, 1]."""
+    song = draw_song(genre_index, rng)
+    return render(song, rng, sample_rate, num_samples)
+
+
+def render(song: Song, rng: np.random.Generator, sample_rate: int, num_samples: int) -> np.ndarray:
+    """Mix drums, bass, chords and melody of one song, add noise, normalize: (num_samples,) float32."""
+    step_seconds = 60.0 / song.tempo / 4  # one 16th note
+    drums = _render_drums(song, rng, sample_rate, num_samples, step_seconds)  # (samples,)
+    tonal = _render_tonal(song, rng, sample_rate, num_samples, step_seconds)  # (samples,)
+    if song.distortion > 0:
+        gain = 1 + 20 * song.distortion
+        tonal = np.tanh(gain * tonal / (np.abs(tonal).max() + 1e-9)) / np.tanh(gain)
+    music = song.drum_level * _unit_rms(drums) + _unit_rms(tonal)  # (samples,)
+    noise = rng.standard_normal(num_samples)
+    audio = _unit_rms(music) + song.noise * noise  # (samples,)
+    peak = float(rng.uniform(0.3, 0.95))
+    return (peak * audio / (np.abs(audio).max() + 1e-9)).astype(np.float32)
+
+
+def _unit_rms(signal: np.ndarray) -> np.ndarray:
+    return signal / (np.sqrt(np.mean(signal**2)) + 1e-9)
+
+
+def _onset_times(pattern: str, song: Song, num_bars: int, step_seconds: float) -> np.ndarray:
+    """Onset times in seconds of a 16-step pattern repeated num_bars times, with swing."""
+    steps = np.array([index for index, hit in enumerate(pattern) if hit == "x"])  # (hits_per_bar,)
+    if steps.size == 0:
+        return np.zeros(0)
+    steps = (np.arange(num_bars)[:, None] * STEPS_PER_BAR + steps[None, :]).ravel()  # (hits,)
+    offbeat = steps % 2 == 1
+    return (steps + song.swing * offbeat) * step_seconds
+
+
+def _place(track: np.ndarray, sound: np.ndarray, start: int, gain: float = 1.0) -> None:
+    """Add sound into track at sample start, cut at the end of the track."""
+    end = min(start + len(sound), len(track))
+    if start < end:
+        track[start:end] += gain * sound[: end - start]
+
+
+def _render_drums(song, rng, sample_rate, num_samples, step_seconds) -> np.ndarray:
+    """Kick (pitch-swept sine), snare (noise + tone) and hi-hat (high-passed noise), (samples,)."""
+    t = np.arange(int(0.4 * sample_rate)) / sample_rate  # (template_samples,)
+    kick_pitch = rng.uniform(45, 70)
+    kick_phase = 2 * np.pi * (kick_pitch * t + (3 * kick_pitch) * 0.03 * (1 - np.exp(-t / 0.03)))
+    kick = np.sin(kick_phase) * np.exp(-t / rng.uniform(0.08, 0.2))
+    snare_noise = rng.standard_normal(t.size)
+    snare_tone = np.sin(2 * np.pi * rng.uniform(160, 240) * t)
+    snare = (0.7 * snare_noise + 0.5 * snare_tone) * np.exp(-t / rng.uniform(0.05, 0.12))
+    hat_noise = np.diff(rng.standard_normal(t.size + 1))  # differencing tilts the noise to high frequencies
+    hat = hat_noise * np.exp(-t / rng.uniform(0.01, 0.05))
+
+    num_bars = int(np.ceil(num_samples / sample_rate / (STEPS_PER_BAR * step_seconds))) + 1
+    track = np.zeros(num_samples)
+    for pattern, sound, gain in zip(song.drum_pattern, (kick, snare, hat), (1.0, 0.6, 0.25)):
+        for onset in _onset_times(pattern, song, num_bars, step_seconds):
+            _place(track, sound, int(onset * sample_rate), gain * rng.uniform(0.7, 1.0))
+    return track
+
+
+def _midi_to_hertz(note: float) -> float:
+    return 440.0 * 2 ** ((note - 69) / 12)
+
+
+@lru_cache(maxsize=128)
+def _note(frequency, duration, song, sample_rate, harmonics=None, attack=None, decay=None) -> np.ndarray:
+    """One note: additive partials under an attack/exponential-decay envelope, (duration_samples,).
+
+    harmonics, attack and decay default to the song's timbre. A song plays the same
+    few pitches over and over, so notes are cached (treat the result as read-only).
+    """
+    t = np.arange(int(duration * sample_rate)) / sample_rate  # (samples,)
+    partials = np.arange(1, (harmonics or song.harmonics) + 1)
+    partials = partials[partials * frequency < sample_rate / 2]  # (partials,) below Nyquist
+    amplitudes = partials.astype(float) ** -song.rolloff  # (partials,)
+    wave = amplitudes @ np.sin(2 * np.pi * frequency * partials[:, None] * t[None, :])  # (samples,)
+    envelope = np.minimum(t / (attack or song.attack), 1.0) * np.exp(-t / (decay or song.decay))
+    return wave * envelope
+
+
+def _render_tonal(song, rng, sample_rate, num_samples, step_seconds) -> np.ndarray:
+    """Bass on the chord roots, sustained chords (pad) and a random-walk melody, (samples,)."""
+    beat_seconds = 4 * step_seconds
+    bar_seconds = 4 * beat_seconds
+    scale = np.array(song.scale)
+    degrees = len(scale)
+
+    def pitch(degree: int) -> int:  # scale degree (may be negative or beyond an octave) -> MIDI note
+        return song.root + 12 * (degree // degrees) + scale[degree % degrees]
+
+    track = np.zeros(num_samples)
+    progression = rng.choice([0, 3, 4, 5, 1], size=4)  # chord roots (scale degrees), one per bar
+    progression[0] = 0
+    num_bars = int(np.ceil(num_samples / sample_rate / bar_seconds))
+    for bar in range(num_bars):
+        start = bar * bar_seconds
+        chord = progression[bar % 4]
+        # Bass: the chord root an octave down, once per beat.
+        for beat in range(4):
+            bass = _note(_midi_to_hertz(pitch(chord) - 12), beat_seconds, song, sample_rate, harmonics=3)
+            _place(track, bass, int((start + beat * beat_seconds) * sample_rate), 0.6)
+        # Pad: the chord's triad held over the bar.
+        if song.pad_level > 0:
+            for offset in (0, 2, 4):
+                frequency = _midi_to_hertz(pitch(chord + offset))
+                tone = _note(frequency, bar_seconds, song, sample_rate, attack=0.1, decay=2 * bar_seconds)
+                _place(track, tone, int(start * sample_rate), song.pad_level)
+
+    # Melody: a random walk over the scale, notes_per_beat notes each beat, some rests.
+    note_seconds = beat_seconds / song.notes_per_beat
+    degree = degrees
+    for index in range(int(num_samples / sample_rate / note_seconds) + 1):
+        degree = int(np.clip(degree + rng.integers(-2, 3), 0, 2 * degrees))
+        if rng.random() < song.rest_probability:
+            continue
+        onset = index * note_seconds + song.swing * step_seconds * (index % 2)
+        tone = _note(_midi_to_hertz(pitch(degree)), min(4 * song.decay, 2.0), song, sample_rate)
+        _place(track, tone, int(onset * sample_rate), rng.uniform(0.6, 1.0))
+    return track
+
+
+def make_synthetic_dataset(
+    *, songs_per_genre: int, seed: int, frontend: FrontEnd, validation_fraction: float = 0.2
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Render len(GENRES) x songs_per_genre songs and cut them into log-mel segments.
+
+    Returns {"train": (x, y), "val": (x, y)}: x float32 (n, segment_frames, mel_bins, 1),
+    y int32 class ids. Each song gives frontend.segments_per_clip consecutive segments.
+    round(validation_fraction * songs_per_genre) songs of each genre go to "val",
+    chosen from the seed; every song is in exactly one split. Song (genre g, number s)
+    is rendered from np.random.default_rng([seed, g, s]), so the result depends only on the seed.
+    """
+    if songs_per_genre < 2:
+        raise ValueError(f"songs_per_genre must be at least 2 (one per split), got {songs_per_genre}")
+    if not 0 < validation_fraction < 1:
+        raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction}")
+    val_per_genre = int(round(validation_fraction * songs_per_genre))
+    if not 1 <= val_per_genre <= songs_per_genre - 1:
+        raise ValueError(
+            f"validation_fraction {validation_fraction} of {songs_per_genre} songs gives {val_per_genre} "
+            "validation songs per genre; both splits need at least one song per genre"
+        )
+
+    split_rng = np.random.default_rng(seed)
+    is_val = np.zeros((len(GENRES), songs_per_genre), dtype=bool)  # (genres, songs)
+    for genre_index in range(len(GENRES)):
+        is_val[genre_index, split_rng.choice(songs_per_genre, size=val_per_genre, replace=False)] = True
+
+    segments = {"train": [], "val": []}  # split -> list of (segments_per_clip, frames, mel_bins, 1)
+    labels = {"train": [], "val": []}
+    total = len(GENRES) * songs_per_genre
+    report_every = max(1, total // 10)
+    started = time.perf_counter()
+    for genre_index in range(len(GENRES)):
+        for song_index in range(songs_per_genre):
+            rng = np.random.default_rng([seed, genre_index, song_index])
+            audio = render_song(genre_index, rng, frontend.sample_rate, frontend.clip_samples)  # (clip_samples,)
+            split = "val" if is_val[genre_index, song_index] else "train"
+            segments[split].append(clips_to_segments(audio[np.newaxis], frontend)[0])
+            labels[split].append(np.full(frontend.segments_per_clip, genre_index, dtype=np.int32))
+            done = genre_index * songs_per_genre + song_index + 1
+            if done % report_every == 0 or done == total:
+                elapsed = time.perf_counter() - started
+                print(f"  rendered {done}/{total} songs ({100 * done // total}%), {elapsed:.1f} s", flush=True)
+
+    return {
+        split: (np.concatenate(segments[split]).astype(np.float32), np.concatenate(labels[split]))
+        for split in ("train", "val")
+    }

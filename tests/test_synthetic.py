@@ -1,0 +1,118 @@
+"""The synthetic dataset: shapes, labels, a split by song, and determinism from the seed."""
+
+import numpy as np
+import pytest
+
+from gtzan.frontend import FrontEnd, clip_to_segments
+from gtzan.synthetic import GENRES, make_synthetic_dataset, render_song
+
+# 2 segments of 2 s per song (4 s songs) instead of 15: same segment shape, 7x less rendering.
+SMALL = FrontEnd(segments_per_clip=2)
+SONGS_PER_GENRE = 3
+FRACTION = 0.34  # round(0.34 * 3) = 1 validation song per genre
+
+
+def make(seed: int = 0) -> dict:
+    return make_synthetic_dataset(
+        songs_per_genre=SONGS_PER_GENRE, seed=seed, frontend=SMALL, validation_fraction=FRACTION
+    )
+
+
+def make_tiny(seed: int) -> dict:
+    """2 songs per genre of one 2 s segment each, one song per split."""
+    return make_synthetic_dataset(
+        songs_per_genre=2, seed=seed, frontend=FrontEnd(segments_per_clip=1), validation_fraction=0.5
+    )
+
+
+@pytest.fixture(scope="module")
+def dataset() -> dict:
+    return make(seed=0)
+
+
+def test_there_are_8_distinct_genres():
+    assert len(GENRES) == 8 and len(set(GENRES)) == 8
+
+
+def test_shapes_dtypes_and_finite_values(dataset):
+    for split, songs in (("train", 2), ("val", 1)):
+        x, y = dataset[split]
+        count = len(GENRES) * songs * SMALL.segments_per_clip
+        assert x.shape == (count, 80, 80, 1) and x.dtype == np.float32
+        assert y.shape == (count,) and y.dtype == np.int32
+        assert np.isfinite(x).all()
+        assert -110.0 < x.min() and x.max() < 60.0  # decibels
+
+
+def test_every_class_is_in_both_splits_with_whole_songs(dataset):
+    for split, songs in (("train", 2), ("val", 1)):
+        _, y = dataset[split]
+        np.testing.assert_array_equal(np.bincount(y, minlength=8), np.full(8, songs * SMALL.segments_per_clip))
+        # A song's segments are contiguous: each block of segments_per_clip shares one label.
+        blocks = y.reshape(-1, SMALL.segments_per_clip)  # (songs, segments)
+        assert (blocks == blocks[:, :1]).all()
+
+
+def test_every_song_is_in_exactly_one_split(dataset):
+    by_split = {split: x.reshape(-1, SMALL.segments_per_clip, 80, 80, 1) for split, (x, _) in dataset.items()}
+    for genre_index in range(len(GENRES)):
+        for song_index in range(SONGS_PER_GENRE):
+            rng = np.random.default_rng([0, genre_index, song_index])
+            audio = render_song(genre_index, rng, SMALL.sample_rate, SMALL.clip_samples)
+            song = clip_to_segments(audio, SMALL)  # (segments, 80, 80, 1)
+            found = sum(
+                int(np.allclose(candidate, song, atol=1e-3)) for songs in by_split.values() for candidate in songs
+            )
+            assert found == 1, f"{GENRES[genre_index]} song {song_index} found {found} times"
+
+
+def test_the_same_seed_gives_the_same_arrays(dataset):
+    again = make(seed=0)
+    for split in ("train", "val"):
+        np.testing.assert_array_equal(again[split][0], dataset[split][0])
+        np.testing.assert_array_equal(again[split][1], dataset[split][1])
+
+
+def test_another_seed_gives_other_songs():
+    first, other = make_tiny(seed=0), make_tiny(seed=1)
+    for split in ("train", "val"):
+        assert first[split][0].shape == other[split][0].shape == (8, 80, 80, 1)
+        assert not np.allclose(other[split][0], first[split][0])
+
+
+def test_progress_is_printed(capsys):
+    make_tiny(seed=2)
+    assert "rendered 16/16 songs (100%)" in capsys.readouterr().out
+
+
+def test_a_rendered_song_is_float32_audio_in_range():
+    for genre_index in range(len(GENRES)):
+        audio = render_song(genre_index, np.random.default_rng(genre_index), 16000, 16000)
+        assert audio.shape == (16000,) and audio.dtype == np.float32
+        assert np.abs(audio).max() <= 1.0 and audio.std() > 0.01
+
+
+def test_render_song_depends_only_on_its_generator():
+    first = render_song(3, np.random.default_rng(7), 16000, 8000)
+    np.testing.assert_array_equal(first, render_song(3, np.random.default_rng(7), 16000, 8000))
+    assert not np.array_equal(first, render_song(3, np.random.default_rng(8), 16000, 8000))
+
+
+@pytest.mark.parametrize(
+    ("songs_per_genre", "fraction", "message"),
+    [
+        (1, 0.2, "songs_per_genre must be at least 2"),
+        (10, 0.0, r"validation_fraction must be in \(0, 1\)"),
+        (10, 1.0, r"validation_fraction must be in \(0, 1\)"),
+        (10, 0.01, "both splits need at least one song per genre"),
+        (2, 0.9, "both splits need at least one song per genre"),
+    ],
+)
+def test_bad_sizes_are_refused(songs_per_genre, fraction, message):
+    with pytest.raises(ValueError, match=message):
+        make_synthetic_dataset(songs_per_genre=songs_per_genre, seed=0, frontend=SMALL, validation_fraction=fraction)
+
+
+def test_an_unknown_genre_is_refused():
+    with pytest.raises(ValueError, match="genre_index must be in 0..7"):
+        render_song(8, np.random.default_rng(0), 16000, 1600)
