@@ -65,6 +65,8 @@ class TrainingConfig:
             )
         if not isinstance(self.momentum, (int, float)) or not 0 <= self.momentum < 1:
             raise ValueError(f"{where}.momentum must be a number in [0, 1), got {self.momentum!r}")
+        if self.momentum and self.optimizer == "adam":
+            raise ValueError(f"{where}.momentum is not used by adam; remove it or choose sgd or rmsprop")
         if not isinstance(self.architecture, dict):
             raise ValueError(f"{where}.architecture must be a mapping of the builder's hyperparameters, got {self.architecture!r}")
 
