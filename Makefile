@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # TensorFlow build: `make install TF=gpu` for the CUDA build on a machine with an NVIDIA GPU.
 TF ?= cpu
+# The stages run `python`: the venv's, as if it were activated.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 # The demo: the whole pipeline offline on a small synthetic dataset with a short schedule
 # (the real defaults in params.yaml stay 50 epochs on the Drive data).
