@@ -10,8 +10,6 @@ from keras import layers
 from gtzan.models import DEFAULT_INPUT_SHAPE, MODEL_BUILDERS, build_model, hyperparameter_names
 
 # keras' own saving code converts variables with np.array(x), which numpy 2 flags; nothing here to fix.
-pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
-
 NUM_CLASSES = 8
 AUGMENTATIONS = (layers.RandomTranslation, layers.RandomZoom, layers.GaussianNoise, layers.RandomContrast)
 

@@ -1,10 +1,12 @@
 """The train stage's logic: params validation, the input pipeline, reproducible runs, metrics."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
-from conftest import read_yaml
+from conftest import REPO_ROOT, read_yaml
 
 from gtzan.train import TrainingConfig, make_dataset, summarize_history, train_model, write_metrics
 
@@ -111,3 +113,12 @@ def test_two_runs_give_identical_metrics_and_write_their_outputs(tmp_path):
             rows = (curves / split / f"{metric}.tsv").read_text().splitlines()
             assert len(rows) == 1 + 2, f"a header and one row per epoch in {split}/{metric}.tsv"
     assert not (tmp_path / "first" / "dvclive" / "dvc.yaml").exists(), "DVCLive never writes pipeline config"
+
+
+def test_a_stage_given_an_unknown_architecture_exits_with_a_short_message():
+    result = subprocess.run(
+        [sys.executable, "stages/train.py", "--model", "transformer"], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "ERROR: unknown architecture 'transformer'" in result.stderr
+    assert "'cnn_gru'" in result.stderr and "Traceback" not in result.stderr

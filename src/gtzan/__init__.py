@@ -2,5 +2,5 @@
 
 import os
 
-# TensorFlow's C++ start-up chatter buries the stages' own progress output.
+# Quiets TensorFlow's C++ info and warning logs (TF 2.21 still prints two start-up lines).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -1,0 +1,78 @@
+"""The report stage: comparison table, learning-curve PNGs and the headline files."""
+
+import csv
+import json
+
+import pytest
+
+from gtzan.report import read_curves, write_report
+from gtzan.train import write_metrics
+
+
+def fake_run(root, name: str, val_accuracy: list[float]) -> None:
+    """What a train stage leaves: metrics/<name>.json and DVCLive's per-epoch TSV files."""
+    epochs = len(val_accuracy)
+    best = max(range(epochs), key=val_accuracy.__getitem__)
+    write_metrics(
+        {
+            "val_accuracy_final": val_accuracy[-1], "val_accuracy_best": val_accuracy[best],
+            "val_loss_final": 1.0, "val_loss_best": 0.9, "best_epoch": best + 1, "epochs": epochs,
+            "parameters": 1000, "seconds_per_epoch": 2.5,
+        },
+        root / "metrics" / f"{name}.json",
+    )
+    values = {"train": {"loss": [2.0 - 0.1 * e for e in range(epochs)], "accuracy": [0.2 + 0.1 * e for e in range(epochs)]},
+              "eval": {"loss": [2.1 - 0.1 * e for e in range(epochs)], "accuracy": val_accuracy}}
+    for split, metrics in values.items():
+        for metric, series in metrics.items():
+            path = root / "dvclive" / name / "plots" / "metrics" / split / f"{metric}.tsv"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            rows = [f"{1700000000 + step}\t{step}\t{value}" for step, value in enumerate(series)]
+            path.write_text("\n".join(["timestamp\tstep\t" + metric, *rows]) + "\n")
+
+
+def report(tmp_path, headline: str) -> str:
+    return write_report(
+        names=["parallel_cnn", "cnn_rnn"], headline=headline,
+        metrics_dir=tmp_path / "metrics", live_dir=tmp_path / "dvclive", out_dir=tmp_path / "plots",
+    )
+
+
+def test_report_compares_every_architecture_and_headlines_one(tmp_path):
+    fake_run(tmp_path, "parallel_cnn", [0.4, 0.7, 0.65])
+    fake_run(tmp_path, "cnn_rnn", [0.3, 0.5])
+    markdown = report(tmp_path, headline="cnn_rnn")
+
+    assert "Headline architecture (`model.name`): **cnn_rnn**, best validation accuracy 50.0% at epoch 2 of 2" in markdown
+    assert "| **cnn_rnn** | 50.0% | 50.0% | 2 |" in markdown
+    assert "| parallel_cnn | 70.0% | 65.0% | 2 | 1.000 | 1,000 | 2.5 | ≥ 70 % (assignment target) |" in markdown
+    assert (tmp_path / "plots" / "report.md").read_text() == markdown
+    for name in ("parallel_cnn", "cnn_rnn"):
+        assert (tmp_path / "plots" / "curves" / f"{name}.png").read_bytes().startswith(b"\x89PNG")
+
+    headline = json.loads((tmp_path / "plots" / "headline" / "metrics.json").read_text())
+    assert headline["model"] == "cnn_rnn" and headline["val_accuracy_best"] == 0.5
+    with (tmp_path / "plots" / "headline" / "curves.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    assert [row["epoch"] for row in rows] == ["1", "2"]
+    assert float(rows[1]["val_accuracy"]) == 0.5 and float(rows[0]["train_loss"]) == 2.0
+
+
+def test_read_curves_pairs_train_and_validation(tmp_path):
+    fake_run(tmp_path, "cnn_rnn", [0.3, 0.5])
+    curves = read_curves(tmp_path / "dvclive" / "cnn_rnn")
+    assert curves["val_accuracy"] == [0.3, 0.5] and curves["train_accuracy"] == pytest.approx([0.2, 0.3])
+
+
+def test_unknown_headline_lists_the_valid_names(tmp_path):
+    fake_run(tmp_path, "parallel_cnn", [0.4])
+    fake_run(tmp_path, "cnn_rnn", [0.3])
+    with pytest.raises(ValueError, match=r"model.name 'cnn_gru' is not .*\['parallel_cnn', 'cnn_rnn'\]"):
+        report(tmp_path, headline="cnn_gru")
+
+
+def test_a_missing_training_run_is_named(tmp_path):
+    fake_run(tmp_path, "parallel_cnn", [0.4])
+    with pytest.raises(ValueError, match=r"metrics/cnn_rnn.json not found: run the train stage"):
+        report(tmp_path, headline="parallel_cnn")
+
