@@ -1,4 +1,4 @@
-"""Stage report: metrics/ and dvclive/ of every architecture -> plots/ (table, curves, headline)."""
+"""Stage report: metrics/, dvclive/ and eval/ of every architecture -> plots/ (report, curves, headline)."""
 
 import sys
 from pathlib import Path
@@ -14,6 +14,7 @@ def main() -> None:
         headline=params["model"]["name"],
         metrics_dir=Path("metrics"),
         live_dir=Path("dvclive"),
+        eval_dir=Path("eval"),
         out_dir=Path("plots"),
     )
     print(markdown)

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,11 @@ def test_every_architecture_has_its_stage_params_and_charts():
                 f"dvclive/{name}/plots/metrics/train/{metric}.tsv": metric,
                 f"dvclive/{name}/plots/metrics/eval/{metric}.tsv": metric,
             }
+        assert plots[f"{name} confusion"] == {
+            "template": "confusion", "x": "actual", "y": {f"eval/{name}/predictions.csv": "predicted"}
+        }
     assert plots["headline loss"]["y"] == {"plots/headline/curves.csv": ["train_loss", "val_loss"]}
+    assert plots["headline confusion"]["y"] == {"plots/headline/predictions.csv": "predicted"}
 
 
 def shrink(params: dict) -> dict:
@@ -100,7 +105,8 @@ def test_dvc_repro_end_to_end(repo):
     params = read_yaml("params.yaml")
     names = list(params["models"])
     output = repo.dvc("repro")
-    for stage in ["download", "prepare", *(f"train@{name}" for name in names), "report"]:
+    stages = ["download", "prepare", *(f"train@{name}" for name in names), *(f"evaluate@{name}" for name in names)]
+    for stage in [*stages, "report"]:
         assert f"Running stage '{stage}'" in output
 
     summary = repo.json("data/prepared/summary.json")
@@ -112,10 +118,14 @@ def test_dvc_repro_end_to_end(repo):
         assert (repo.path / f"models/{name}.keras").stat().st_size > 0
         assert (repo.path / f"plots/curves/{name}.png").read_bytes().startswith(b"\x89PNG")
         assert (repo.path / f"dvclive/{name}/plots/metrics/eval/accuracy.tsv").exists()
+        scores = repo.json(f"eval/{name}/scores.json")
+        assert set(scores["per_genre"]) == set(summary["class_names"]) and len(summary["class_names"]) == 8
+        assert sum(genre["support"] for genre in scores["per_genre"].values()) == 24
     headline = repo.json("plots/headline/metrics.json")
     assert headline["model"] == params["model"]["name"]
     report = (repo.path / "plots/report.md").read_text()
     assert all(f"| {name} |" in report or f"| **{name}** |" in report for name in names)
+    assert (repo.path / "plots/report.html").read_text().count("data:image/png;base64,") == len(names) + 2
     for path in ["data/raw", "data/prepared", *(f"models/{name}.keras" for name in names)]:
         repo.run("git", "check-ignore", "-q", path)  # data and models go to the DVC cache, not git
 
@@ -127,8 +137,9 @@ def test_dvc_repro_end_to_end(repo):
     edited, untouched = names[0], names[1:]
     repo.edit_params(lambda p: p["models"][edited].update(batch_size=16))
     output = repo.dvc("repro")
-    assert f"Running stage 'train@{edited}'" in output
+    assert f"Running stage 'train@{edited}'" in output and f"Running stage 'evaluate@{edited}'" in output
     assert not any(f"Running stage 'train@{name}'" in output for name in untouched)
+    assert not any(f"Running stage 'evaluate@{name}'" in output for name in untouched)
     assert "Running stage 'prepare'" not in output and "Running stage 'download'" not in output
 
     repo.run("git", "add", "-A")
@@ -155,3 +166,28 @@ def test_experiments_on_model_name_retrain_nothing_and_diff(repo):
     repo.dvc("plots", "diff", *experiments.values(), "-o", "diff_html")
     html = (repo.path / "diff_html/index.html").read_text()
     assert all(name in html for name in experiments.values())
+    assert "headline confusion" in html and "headline loss" in html
+
+
+@pytest.mark.slow
+def test_a_queued_sweep_runs_and_compares(repo):
+    if not (repo.path / "dvc.lock").exists():
+        pytest.skip("needs test_dvc_repro_end_to_end to have run")
+    repo.run("git", "add", "-A")
+    repo.run("git", "commit", "-qm", "before the sweep")
+    name = read_yaml("params.yaml")["model"]["name"]
+    rates = ["5.0e-3", "2.0e-2"]
+    for rate in rates:
+        repo.dvc("exp", "run", "--queue", "-n", f"lr-{rate}", "-S", f"models.{name}.learning_rate={rate}")
+    repo.dvc("queue", "start", "--jobs", "1")
+    deadline = time.monotonic() + 600
+    while "Queued" in (status := repo.dvc("queue", "status")) or "Running" in status:
+        assert time.monotonic() < deadline, f"the queue did not finish:\n{status}"
+        time.sleep(2)
+    assert status.count("Success") >= len(rates), status
+
+    shown = json.loads(repo.dvc("exp", "show", "--json"))
+    for rate in rates:
+        assert f"lr-{rate}" in json.dumps(shown)
+    repo.dvc("plots", "diff", *(f"lr-{rate}" for rate in rates), "-o", "sweep_html")
+    assert (repo.path / "sweep_html/index.html").exists()

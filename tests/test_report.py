@@ -5,8 +5,13 @@ import json
 
 import pytest
 
-from gtzan.report import read_curves, write_report
+import numpy as np
+
+from gtzan.evaluate import write_evaluation
+from gtzan.report import SPEC_FIGURES, read_curves, write_report
 from gtzan.train import write_metrics
+
+GENRES = ["rock", "jazz", "pop"]
 
 
 def fake_run(root, name: str, val_accuracy: list[float]) -> None:
@@ -29,12 +34,15 @@ def fake_run(root, name: str, val_accuracy: list[float]) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             rows = [f"{1700000000 + step}\t{step}\t{value}" for step, value in enumerate(series)]
             path.write_text("\n".join(["timestamp\tstep\t" + metric, *rows]) + "\n")
+    actual = np.array([0, 0, 1, 1, 2, 2])
+    write_evaluation(root / "eval" / name, actual, np.array([0, 0, 1, 0, 2, 1]), GENRES)
 
 
 def report(tmp_path, headline: str) -> str:
     return write_report(
         names=["parallel_cnn", "cnn_rnn"], headline=headline,
-        metrics_dir=tmp_path / "metrics", live_dir=tmp_path / "dvclive", out_dir=tmp_path / "plots",
+        metrics_dir=tmp_path / "metrics", live_dir=tmp_path / "dvclive", eval_dir=tmp_path / "eval",
+        out_dir=tmp_path / "plots",
     )
 
 
@@ -44,14 +52,23 @@ def test_report_compares_every_architecture_and_headlines_one(tmp_path):
     markdown = report(tmp_path, headline="cnn_rnn")
 
     assert "Headline architecture (`model.name`): **cnn_rnn**, best validation accuracy 50.0% at epoch 2 of 2" in markdown
-    assert "| **cnn_rnn** | 50.0% | 50.0% | 2 |" in markdown
-    assert "| parallel_cnn | 70.0% | 65.0% | 2 | 1.000 | 1,000 | 2.5 | ≥ 70 % (assignment target) |" in markdown
+    assert "| **cnn_rnn** | 50.0% | 50.0% | 2 of 2 | 0.656 | 1,000 | 2.5 | ≥ 50 % (assignment target) | yes |" in markdown
+    assert "| parallel_cnn | 70.0% | 65.0% | 2 of 3 | 0.656 | 1,000 | 2.5 | ≥ 70 % (assignment target) | yes |" in markdown
+    assert markdown.index("**cnn_rnn**") < markdown.index("| parallel_cnn"), "the headline comes first"
     assert (tmp_path / "plots" / "report.md").read_text() == markdown
+
+    page = (tmp_path / "plots" / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 2 + 2, "two learning-curve charts, the bars, the confusion matrix"
+    assert "<td>jazz</td><td>0.500</td><td>0.500</td><td>0.500</td><td>2</td>" in page
+    assert "jazz taken for rock: 1 segments (50% of the errors)" in page
+    assert (tmp_path / "plots" / "headline" / "predictions.csv").read_text() == (
+        tmp_path / "eval" / "cnn_rnn" / "predictions.csv"
+    ).read_text()
     for name in ("parallel_cnn", "cnn_rnn"):
         assert (tmp_path / "plots" / "curves" / f"{name}.png").read_bytes().startswith(b"\x89PNG")
 
     headline = json.loads((tmp_path / "plots" / "headline" / "metrics.json").read_text())
-    assert headline["model"] == "cnn_rnn" and headline["val_accuracy_best"] == 0.5
+    assert headline["model"] == "cnn_rnn" and headline["val_accuracy_best"] == 0.5 and headline["macro_f1"] == 0.655556
     with (tmp_path / "plots" / "headline" / "curves.csv").open() as file:
         rows = list(csv.DictReader(file))
     assert [row["epoch"] for row in rows] == ["1", "2"]
@@ -73,6 +90,15 @@ def test_unknown_headline_lists_the_valid_names(tmp_path):
 
 def test_a_missing_training_run_is_named(tmp_path):
     fake_run(tmp_path, "parallel_cnn", [0.4])
-    with pytest.raises(ValueError, match=r"metrics/cnn_rnn.json not found: run the train stage"):
+    with pytest.raises(ValueError, match=r"metrics/cnn_rnn.json not found: run the train and evaluate stages"):
         report(tmp_path, headline="parallel_cnn")
 
+
+
+@pytest.mark.parametrize(
+    ("name", "accuracy", "verdict"),
+    [("parallel_cnn", 0.69, "no (below)"), ("parallel_cnn", 0.95, "yes"), ("resnet50", 0.25, "yes"),
+     ("resnet50", 0.5, "no (above)"), ("lstm", 0.55, "yes"), ("cnn_gru", 0.87, "yes"), ("cnn_bilstm", 0.9, "n/a")],
+)
+def test_spec_verdicts(name, accuracy, verdict):
+    assert SPEC_FIGURES[name].verdict(accuracy) == verdict

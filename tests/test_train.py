@@ -8,7 +8,17 @@ import numpy as np
 import pytest
 from conftest import REPO_ROOT, read_yaml
 
-from gtzan.train import TrainingConfig, make_dataset, summarize_history, train_model, write_metrics
+import keras
+
+from gtzan.train import (
+    TrainingConfig,
+    learning_rate_for,
+    make_dataset,
+    schedule_callbacks,
+    summarize_history,
+    train_model,
+    write_metrics,
+)
 
 VALID_BLOCK = {"epochs": 2, "batch_size": 8, "optimizer": "sgd", "learning_rate": 1.0e-2, "momentum": 0.9, "architecture": {}}
 
@@ -30,6 +40,9 @@ def test_the_real_params_blocks_are_valid():
         ({"optimizer": "adamw"}, r"optimizer 'adamw' is unknown; valid optimizers are \['adam', 'rmsprop', 'sgd'\]"),
         ({"momentum": 1.5}, r"momentum must be a number in \[0, 1\)"),
         ({"architecture": [1, 2]}, r"architecture must be a mapping"),
+        ({"early_stopping_patience": -1}, r"early_stopping_patience must be 0 \(off\) or a positive number"),
+        ({"lr_schedule": "linear"}, r"lr_schedule 'linear' is unknown; valid schedules are \['constant', 'cosine', 'plateau'\]"),
+        ({"optimizer": "adam", "momentum": 0.9}, r"momentum is not used by adam"),
     ],
 )
 def test_a_malformed_block_gets_a_clear_error(change, message):
@@ -44,6 +57,20 @@ def test_a_missing_key_or_a_non_mapping_is_named():
         TrainingConfig.from_params("cnn_rnn", block)
     with pytest.raises(ValueError, match=r"models.cnn_rnn must be a mapping"):
         TrainingConfig.from_params("cnn_rnn", None)
+
+
+def test_schedules_and_early_stopping_are_off_by_default_and_on_when_asked():
+    default = TrainingConfig.from_params("cnn_rnn", VALID_BLOCK)
+    assert learning_rate_for(default, steps_per_epoch=10) == 1.0e-2 and schedule_callbacks(default) == []
+
+    cosine = TrainingConfig.from_params("cnn_rnn", {**VALID_BLOCK, "lr_schedule": "cosine"})
+    schedule = learning_rate_for(cosine, steps_per_epoch=10)
+    assert float(schedule(0)) == pytest.approx(1.0e-2) and float(schedule(20)) == pytest.approx(0.0, abs=1e-9)
+
+    both = TrainingConfig.from_params("cnn_rnn", {**VALID_BLOCK, "lr_schedule": "plateau", "early_stopping_patience": 4})
+    plateau, stopping = schedule_callbacks(both)
+    assert isinstance(plateau, keras.callbacks.ReduceLROnPlateau) and plateau.factor == 0.5
+    assert isinstance(stopping, keras.callbacks.EarlyStopping) and stopping.patience == 4 and stopping.restore_best_weights
 
 
 def test_input_pipeline_batches_and_reshuffles_each_epoch_from_the_seed():

@@ -1,36 +1,77 @@
 """The report stage: compare every trained architecture and headline the one under study.
 
 Writes into plots/:
-    report.md               comparison table, headline model first
-    curves/<name>.png       loss and accuracy vs epoch, train and validation
-    headline/curves.csv     the headline model's curves under a path that is the same
-                            in every revision, so `dvc plots diff` can overlay experiments
-    headline/metrics.json   the headline model's metrics (headline columns of `dvc exp show`)
+    report.html               one self-contained page: table, accuracy bars, headline confusion
+                              matrix and per-genre scores, every architecture's learning curves
+    report.md                 the comparison table
+    curves/<name>.png         loss and accuracy vs epoch, train and validation
+    headline/curves.csv       the headline model's curves, and its validation predictions
+    headline/predictions.csv  (confusion matrix), under paths that are the same in every
+                              revision, so `dvc plots diff` can overlay experiments
+    headline/metrics.json     the headline model's metrics (headline columns of `dvc exp show`)
 """
 
+import base64
 import csv
+import html
+import io
 import json
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
 CURVE_COLUMNS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
 
-# What the specification (or the assignment behind it) reports or asks for on the real data.
+
+@dataclass(frozen=True)
+class SpecFigure:
+    """What the specification (or the assignment behind it) reports or asks for on the real data."""
+
+    text: str
+    low: float | None = None  # the best validation accuracy reproduces it when low <= accuracy <= high
+    high: float = 1.0
+
+    def verdict(self, accuracy: float) -> str:
+        if self.low is None:
+            return "n/a"
+        if accuracy < self.low:
+            return "no (below)"
+        return "yes" if accuracy <= self.high else "no (above)"
+
+
 SPEC_FIGURES = {
-    "parallel_cnn": "≥ 70 % (assignment target)",
-    "cnn_rnn": "≥ 50 % (assignment target)",
-    "wide_parallel_cnn": "not given",
-    "resnet50": "≈ 25 %",
-    "lstm": "50-60 %",
-    "bilstm": "50-60 %",
-    "cnn_bilstm": "not given",
-    "cnn_gru_aug": "below cnn_gru",
-    "cnn_gru": "86-88.5 %",
+    "parallel_cnn": SpecFigure("≥ 70 % (assignment target)", 0.70),
+    "cnn_rnn": SpecFigure("≥ 50 % (assignment target)", 0.50),
+    "wide_parallel_cnn": SpecFigure("not given"),
+    "resnet50": SpecFigure("≈ 25 % (reported)", 0.20, 0.30),
+    "lstm": SpecFigure("50-60 % (reported plateau)", 0.50, 0.60),
+    "bilstm": SpecFigure("50-60 % (reported plateau)", 0.50, 0.60),
+    "cnn_bilstm": SpecFigure("not given"),
+    "cnn_gru_aug": SpecFigure("below cnn_gru (reported)"),
+    "cnn_gru": SpecFigure("86-88.5 % (reported best)", 0.86),
 }
+NOT_GIVEN = SpecFigure("not given")
+
+
+@dataclass(frozen=True)
+class Run:
+    """What the train and evaluate stages left for one architecture."""
+
+    name: str
+    metrics: dict
+    curves: dict[str, list[float]]
+    scores: dict
+    predictions: Path
+
+    @property
+    def spec(self) -> SpecFigure:
+        return SPEC_FIGURES.get(self.name, NOT_GIVEN)
 
 
 def read_curves(live_dir: Path) -> dict[str, list[float]]:
@@ -39,81 +80,224 @@ def read_curves(live_dir: Path) -> dict[str, list[float]]:
     for column in CURVE_COLUMNS:
         split, metric = column.split("_", 1)
         path = Path(live_dir) / "plots" / "metrics" / ("train" if split == "train" else "eval") / f"{metric}.tsv"
-        if not path.exists():
-            raise ValueError(f"{path} not found: run the train stage of this architecture first.")
-        with path.open() as file:
+        with _existing(path).open() as file:
             curves[column] = [float(row[metric]) for row in csv.DictReader(file, delimiter="\t")]
     return curves
 
 
-def write_report(*, names: list[str], headline: str, metrics_dir: Path, live_dir: Path, out_dir: Path) -> str:
+def read_run(name: str, *, metrics_dir: Path, live_dir: Path, eval_dir: Path) -> Run:
+    return Run(
+        name=name,
+        metrics=json.loads(_existing(Path(metrics_dir) / f"{name}.json").read_text()),
+        curves=read_curves(Path(live_dir) / name),
+        scores=json.loads(_existing(Path(eval_dir) / name / "scores.json").read_text()),
+        predictions=_existing(Path(eval_dir) / name / "predictions.csv"),
+    )
+
+
+def write_report(*, names: list[str], headline: str, metrics_dir: Path, live_dir: Path, eval_dir: Path, out_dir: Path) -> str:
+    """Write everything under out_dir; return the markdown table."""
     if headline not in names:
         raise ValueError(f"model.name '{headline}' is not an architecture of params.yaml models; valid names are {names}")
-    metrics = {name: _read_metrics(Path(metrics_dir) / f"{name}.json") for name in names}
-    curves = {name: read_curves(Path(live_dir) / name) for name in names}
+    runs = [read_run(name, metrics_dir=metrics_dir, live_dir=live_dir, eval_dir=eval_dir) for name in names]
+    runs.sort(key=lambda run: (run.name != headline, -run.metrics["val_accuracy_best"]))
+    head = runs[0]
 
     out_dir = Path(out_dir)
     (out_dir / "curves").mkdir(parents=True, exist_ok=True)
-    for name in names:
-        plot_learning_curves(name, curves[name], out_dir / "curves" / f"{name}.png")
-    write_headline(headline, metrics[headline], curves[headline], out_dir / "headline")
+    curve_images = {}
+    for run in runs:
+        figure = learning_curves_figure(run.name, run.curves)
+        figure.savefig(out_dir / "curves" / f"{run.name}.png", dpi=100)
+        curve_images[run.name] = _png_base64(figure)
+    write_headline(head, out_dir / "headline")
 
-    markdown = comparison_table(headline, metrics)
+    markdown = comparison_markdown(runs)
     (out_dir / "report.md").write_text(markdown)
+    (out_dir / "report.html").write_text(report_html(runs, curve_images))
     return markdown
 
 
-def comparison_table(headline: str, metrics: dict[str, dict]) -> str:
-    head = metrics[headline]
+def comparison_markdown(runs: list[Run]) -> str:
+    head = runs[0]
     lines = [
         "# Genre classifiers compared",
         "",
-        f"Headline architecture (`model.name`): **{headline}**, best validation accuracy "
-        f"{head['val_accuracy_best']:.1%} at epoch {head['best_epoch']} of {head['epochs']}.",
+        f"Headline architecture (`model.name`): **{head.name}**, best validation accuracy "
+        f"{head.metrics['val_accuracy_best']:.1%} at epoch {head.metrics['best_epoch']} of {head.metrics['epochs']}, "
+        f"macro F1 {head.scores['macro_f1']:.3f}.",
         "",
-        "| architecture | val acc best | val acc final | epoch of best | val loss final | parameters | s/epoch | spec's figure |",
-        "|---|---|---|---|---|---|---|---|",
+        "| architecture | val acc best | val acc final | epoch of best | macro F1 | parameters | s/epoch | spec's figure | reproduced |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    ordered = [headline] + sorted(name for name in metrics if name != headline)
-    for name in ordered:
-        row = metrics[name]
-        label = f"**{name}**" if name == headline else name
-        lines.append(
-            f"| {label} | {row['val_accuracy_best']:.1%} | {row['val_accuracy_final']:.1%} | {row['best_epoch']} "
-            f"| {row['val_loss_final']:.3f} | {row['parameters']:,} | {row['seconds_per_epoch']:.1f} "
-            f"| {SPEC_FIGURES.get(name, 'not given')} |"
-        )
-    lines += ["", "Learning curves: `plots/curves/<architecture>.png`; `dvc plots show` draws them all.", ""]
+    for run in runs:
+        label = f"**{run.name}**" if run is head else run.name
+        lines.append(f"| {label} | " + " | ".join(_table_cells(run)) + " |")
+    lines += ["", "The full report with charts: `plots/report.html`.", ""]
     return "\n".join(lines)
 
 
-def plot_learning_curves(name: str, curves: dict[str, list[float]], path: Path) -> None:
+def _table_cells(run: Run) -> list[str]:
+    metrics = run.metrics
+    return [
+        f"{metrics['val_accuracy_best']:.1%}",
+        f"{metrics['val_accuracy_final']:.1%}",
+        f"{metrics['best_epoch']} of {metrics['epochs']}",
+        f"{run.scores['macro_f1']:.3f}",
+        f"{metrics['parameters']:,}",
+        f"{metrics['seconds_per_epoch']:.1f}",
+        run.spec.text,
+        run.spec.verdict(metrics["val_accuracy_best"]),
+    ]
+
+
+def learning_curves_figure(name: str, curves: dict[str, list[float]]) -> plt.Figure:
     epochs = range(1, len(curves["train_loss"]) + 1)
-    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
+    figure, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     for axis, metric in zip(axes, ("loss", "accuracy")):
-        axis.plot(epochs, curves[f"train_{metric}"], label="train")
-        axis.plot(epochs, curves[f"val_{metric}"], label="validation")
+        axis.plot(epochs, curves[f"train_{metric}"], marker=".", label="train")
+        axis.plot(epochs, curves[f"val_{metric}"], marker=".", label="validation")
         axis.set_xlabel("epoch")
         axis.set_ylabel(metric)
         axis.set_title(f"{name}: {metric}")
         axis.grid(alpha=0.3)
         axis.legend()
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    return figure
 
 
-def write_headline(name: str, metrics: dict, curves: dict[str, list[float]], out_dir: Path) -> None:
+def accuracy_bars_figure(runs: list[Run]) -> plt.Figure:
+    names = [run.name for run in runs]
+    best = [run.metrics["val_accuracy_best"] for run in runs]
+    final = [run.metrics["val_accuracy_final"] for run in runs]
+    positions = np.arange(len(runs))
+    figure, axis = plt.subplots(figsize=(10, 3.8))
+    axis.bar(positions - 0.2, best, width=0.4, label="best")
+    axis.bar(positions + 0.2, final, width=0.4, label="final")
+    axis.set_xticks(positions, names, rotation=30, ha="right")
+    axis.set_ylabel("validation accuracy")
+    axis.set_ylim(0, 1)
+    axis.axhline(1 / len(runs[0].scores["per_genre"]), color="grey", linestyle="--", linewidth=1, label="chance")
+    axis.legend()
+    axis.grid(axis="y", alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def confusion_figure(run: Run) -> plt.Figure:
+    class_names = list(run.scores["per_genre"])
+    index = {name: position for position, name in enumerate(class_names)}
+    matrix = np.zeros((len(class_names), len(class_names)), dtype=int)
+    with run.predictions.open() as file:
+        for row in csv.DictReader(file):
+            matrix[index[row["actual"]], index[row["predicted"]]] += 1
+    figure, axis = plt.subplots(figsize=(6, 5.2))
+    image = axis.imshow(matrix, cmap="Blues")
+    axis.set_xticks(range(len(class_names)), class_names, rotation=45, ha="right")
+    axis.set_yticks(range(len(class_names)), class_names)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("actual")
+    axis.set_title(f"{run.name}: validation confusion matrix")
+    for (actual, predicted), count in np.ndenumerate(matrix):
+        color = "white" if count > matrix.max() / 2 else "black"
+        axis.text(predicted, actual, str(count), ha="center", va="center", color=color, fontsize=8)
+    figure.colorbar(image, ax=axis, fraction=0.046)
+    figure.tight_layout()
+    return figure
+
+
+def report_html(runs: list[Run], curve_images: dict[str, str]) -> str:
+    head = runs[0]
+    escape = html.escape
+    header = ["architecture", "val acc best", "val acc final", "epoch of best", "macro F1", "parameters",
+              "s/epoch", "spec's figure", "reproduced"]
+    headline_class = ' class="headline"'
+    rows = "\n".join(
+        f"<tr{headline_class if run is head else ''}><td>{escape(run.name)}</td>"
+        + "".join(f"<td>{escape(cell)}</td>" for cell in _table_cells(run)) + "</tr>"
+        for run in runs
+    )
+    genres = "\n".join(
+        f"<tr><td>{escape(name)}</td><td>{s['precision']:.3f}</td><td>{s['recall']:.3f}</td>"
+        f"<td>{s['f1']:.3f}</td><td>{s['support']}</td></tr>"
+        for name, s in head.scores["per_genre"].items()
+    )
+    confusions = "\n".join(
+        f"<li>{escape(pair['actual'])} taken for {escape(pair['predicted'])}: {pair['count']} segments "
+        f"({pair['share_of_errors']:.0%} of the errors)</li>"
+        for pair in head.scores["top_confusions"]
+    ) or "<li>none</li>"
+    curves = "\n".join(
+        f'<figure><img alt="learning curves of {escape(run.name)}" src="data:image/png;base64,{curve_images[run.name]}"></figure>'
+        for run in runs
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Genre classifiers compared</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }}
+table {{ border-collapse: collapse; margin: 1em 0; }}
+th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }}
+th:first-child, td:first-child {{ text-align: left; }}
+tr.headline {{ background: #eef5ff; font-weight: bold; }}
+img {{ max-width: 100%; }}
+.side {{ display: flex; gap: 2em; align-items: flex-start; flex-wrap: wrap; }}
+</style>
+</head>
+<body>
+<h1>Genre classifiers compared</h1>
+<p>Headline architecture (<code>model.name</code>): <strong>{escape(head.name)}</strong>,
+best validation accuracy {head.metrics['val_accuracy_best']:.1%} at epoch {head.metrics['best_epoch']}
+of {head.metrics['epochs']}, macro F1 {head.scores['macro_f1']:.3f}.</p>
+<h2>All architectures</h2>
+<table>
+<tr>{''.join(f'<th>{escape(cell)}</th>' for cell in header)}</tr>
+{rows}
+</table>
+<img alt="validation accuracy by architecture" src="data:image/png;base64,{_png_base64(accuracy_bars_figure(runs))}">
+<h2>{escape(head.name)} on the validation split</h2>
+<div class="side">
+<img alt="confusion matrix of {escape(head.name)}" src="data:image/png;base64,{_png_base64(confusion_figure(head))}" style="max-width: 560px">
+<div>
+<table>
+<tr><th>genre</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>
+{genres}
+</table>
+<p>Most frequent confusions:</p>
+<ul>
+{confusions}
+</ul>
+</div>
+</div>
+<h2>Learning curves</h2>
+{curves}
+</body>
+</html>
+"""
+
+
+def write_headline(run: Run, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "metrics.json").write_text(json.dumps({"model": name, **metrics}, indent=2) + "\n")
+    headline = {"model": run.name, **run.metrics, "macro_f1": run.scores["macro_f1"]}
+    (out_dir / "metrics.json").write_text(json.dumps(headline, indent=2) + "\n")
+    shutil.copyfile(run.predictions, out_dir / "predictions.csv")
     with (out_dir / "curves.csv").open("w", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(["epoch", *CURVE_COLUMNS])
-        for epoch, values in enumerate(zip(*(curves[column] for column in CURVE_COLUMNS)), start=1):
+        for epoch, values in enumerate(zip(*(run.curves[column] for column in CURVE_COLUMNS)), start=1):
             writer.writerow([epoch, *(f"{value:.6f}" for value in values)])
 
 
-def _read_metrics(path: Path) -> dict:
+def _png_base64(figure: plt.Figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _existing(path: Path) -> Path:
     if not path.exists():
-        raise ValueError(f"{path} not found: run the train stage of this architecture first.")
-    return json.loads(path.read_text())
+        raise ValueError(f"{path} not found: run the train and evaluate stages of this architecture first.")
+    return path

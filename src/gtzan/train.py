@@ -4,6 +4,7 @@ Compilation and training of every architecture happen here and nowhere else.
 """
 
 import json
+import math
 import time
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -16,10 +17,14 @@ from dvclive.keras import DVCLiveCallback
 
 from gtzan.models import build_model
 
+# constant: the optimizer's learning rate throughout; cosine: cosine decay to 0 over all epochs;
+# plateau: halve it whenever the validation loss has not improved for 3 epochs.
+LR_SCHEDULES = ["constant", "cosine", "plateau"]
+
 OPTIMIZERS = {
-    "sgd": lambda config: keras.optimizers.SGD(learning_rate=config.learning_rate, momentum=config.momentum),
-    "adam": lambda config: keras.optimizers.Adam(learning_rate=config.learning_rate),
-    "rmsprop": lambda config: keras.optimizers.RMSprop(learning_rate=config.learning_rate, momentum=config.momentum),
+    "sgd": lambda learning_rate, config: keras.optimizers.SGD(learning_rate=learning_rate, momentum=config.momentum),
+    "adam": lambda learning_rate, config: keras.optimizers.Adam(learning_rate=learning_rate),
+    "rmsprop": lambda learning_rate, config: keras.optimizers.RMSprop(learning_rate=learning_rate, momentum=config.momentum),
 }
 
 
@@ -32,6 +37,8 @@ class TrainingConfig:
     optimizer: str
     learning_rate: float
     momentum: float = 0.0
+    early_stopping_patience: int = 0
+    lr_schedule: str = "constant"
     architecture: dict = field(default_factory=dict)
 
     @classmethod
@@ -67,6 +74,13 @@ class TrainingConfig:
             raise ValueError(f"{where}.momentum must be a number in [0, 1), got {self.momentum!r}")
         if self.momentum and self.optimizer == "adam":
             raise ValueError(f"{where}.momentum is not used by adam; remove it or choose sgd or rmsprop")
+        if not isinstance(self.early_stopping_patience, int) or self.early_stopping_patience < 0:
+            raise ValueError(
+                f"{where}.early_stopping_patience must be 0 (off) or a positive number of epochs, "
+                f"got {self.early_stopping_patience!r}"
+            )
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"{where}.lr_schedule '{self.lr_schedule}' is unknown; valid schedules are {LR_SCHEDULES}")
         if not isinstance(self.architecture, dict):
             raise ValueError(f"{where}.architecture must be a mapping of the builder's hyperparameters, got {self.architecture!r}")
 
@@ -102,8 +116,9 @@ def train_model(
     seed_everything(seed, deterministic)
     input_shape = train_data[0].shape[1:]
     model = build_model(name, input_shape=input_shape, num_classes=num_classes, hyperparameters=config.architecture)
+    steps_per_epoch = math.ceil(len(train_data[1]) / config.batch_size)
     model.compile(
-        optimizer=OPTIMIZERS[config.optimizer](config),
+        optimizer=OPTIMIZERS[config.optimizer](learning_rate_for(config, steps_per_epoch), config),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
@@ -120,7 +135,7 @@ def train_model(
             train_dataset,
             validation_data=val_dataset,
             epochs=config.epochs,
-            callbacks=[DVCLiveCallback(live=live)],
+            callbacks=[DVCLiveCallback(live=live), *schedule_callbacks(config)],
             shuffle=False,  # the dataset reshuffles itself each epoch, from the seed
             verbose=2,
         )
@@ -129,6 +144,27 @@ def train_model(
     model_path.parent.mkdir(parents=True, exist_ok=True)
     model.save(model_path)
     return summarize_history(history.history, trainable_parameters=trainable, seconds=seconds, train_examples=len(train_data[1]))
+
+
+def learning_rate_for(config: TrainingConfig, steps_per_epoch: int):
+    """The optimizer's learning rate: a number, or a schedule over training steps."""
+    if config.lr_schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=config.epochs * steps_per_epoch)
+    return config.learning_rate
+
+
+def schedule_callbacks(config: TrainingConfig) -> list[keras.callbacks.Callback]:
+    """Early stopping (keeping the best weights) and the plateau schedule, when the params ask for them."""
+    callbacks = []
+    if config.lr_schedule == "plateau":
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=3, verbose=1))
+    if config.early_stopping_patience:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=config.early_stopping_patience, restore_best_weights=True, verbose=1
+            )
+        )
+    return callbacks
 
 
 def summarize_history(history: dict, *, trainable_parameters: int, seconds: float, train_examples: int) -> dict:
