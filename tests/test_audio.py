@@ -1,0 +1,257 @@
+"""Audio folders -> log-mel segments: decoding, mixing, resampling, skipped clips, song splits and scores."""
+
+import numpy as np
+import pytest
+import soundfile
+
+from gtzan.audio import (
+    AudioError,
+    audio_segments,
+    find_clips,
+    load_audio,
+    load_audio_dataset,
+    song_accuracy,
+    song_predictions,
+    split_by_segment,
+    split_by_song,
+)
+from gtzan.frontend import FrontEnd, clip_to_segments
+
+# 3 segments of 2 s (80 frames x 80 mel bins at 16 kHz): a full clip is 6 s.
+SMALL = FrontEnd(segments_per_clip=3)
+GENRE_HERTZ = {"blues": 300.0, "classical": 1000.0, "metal": 2500.0}
+
+
+def sine(frequency: float, seconds: float, sample_rate: int, amplitude: float = 0.5) -> np.ndarray:
+    t = np.arange(int(round(seconds * sample_rate))) / sample_rate
+    return (amplitude * np.sin(2 * np.pi * frequency * t)).astype(np.float32)  # (samples,)
+
+
+def write(path, audio, sample_rate, **kwargs):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    soundfile.write(path, audio, sample_rate, **kwargs)
+    return path
+
+
+def peak_mel_bin(segments: np.ndarray) -> int:
+    """The mel bin with the most energy, averaged over every frame of every segment."""
+    return int(segments[..., 0].mean(axis=(0, 1)).argmax())
+
+
+@pytest.fixture(scope="module")
+def audio_root(tmp_path_factory):
+    """<root>/<genre>/<clip>: WAV and AU clips, a stereo 44.1 kHz clip, short, corrupt and empty files."""
+    root = tmp_path_factory.mktemp("genres_original")
+    rate = SMALL.sample_rate
+    for genre, hertz in GENRE_HERTZ.items():
+        write(root / genre / f"{genre}.00000.wav", sine(hertz, 6.0, rate), rate)  # 3 segments
+        write(root / genre / f"{genre}.00001.au", sine(hertz, 6.2, rate), rate, subtype="PCM_16")  # 3
+    stereo = np.stack([sine(300.0, 6.0, 44100), sine(300.0, 6.0, 44100)], axis=1)  # (samples, 2)
+    write(root / "blues" / "blues.00002.wav", stereo, 44100)  # 3
+    write(root / "blues" / "blues.00003.wav", sine(300.0, 4.5, rate), rate)  # 2 segments
+    write(root / "blues" / "blues.00004.wav", sine(300.0, 1.0, rate), rate)  # shorter than a segment
+    write(root / "classical" / "classical.00002.AU", sine(1000.0, 9.0, 22050), 22050, format="AU", subtype="PCM_16")  # 3 (capped)
+    (root / "classical" / "classical.00003.wav").write_bytes(np.random.default_rng(0).bytes(4000))  # corrupt
+    (root / "classical" / "classical.00004.wav").write_bytes(b"")  # empty
+    (root / "blues" / "notes.txt").write_text("not audio")
+    (root / ".cache").mkdir()
+    return root
+
+
+@pytest.fixture(scope="module")
+def dataset(audio_root):
+    messages = []
+    return load_audio_dataset(audio_root, None, SMALL, progress=messages.append), messages
+
+
+def test_load_audio_mixes_stereo_to_mono_and_resamples(tmp_path):
+    left, right = sine(1000.0, 3.0, 44100, amplitude=0.8), np.zeros(3 * 44100, dtype=np.float32)
+    path = write(tmp_path / "stereo.wav", np.stack([left, right], axis=1), 44100)
+    audio = load_audio(path, 16000)
+    assert audio.dtype == np.float32 and audio.ndim == 1
+    assert abs(len(audio) - 3 * 16000) <= 1
+    # the mean of a 0.8 sine and silence is a 0.4 sine: RMS 0.4 / sqrt(2)
+    assert np.sqrt(np.mean(audio[1000:-1000] ** 2)) == pytest.approx(0.4 / np.sqrt(2), rel=0.01)
+    resampled = audio_segments(audio, SMALL)
+    native = audio_segments(sine(1000.0, 3.0, 16000), SMALL)
+    assert peak_mel_bin(resampled) == peak_mel_bin(native)
+    assert 20 < peak_mel_bin(native) < 60
+
+
+def test_load_audio_reads_au_at_its_own_rate(tmp_path):
+    path = write(tmp_path / "clip.au", sine(440.0, 2.0, 22050), 22050, subtype="PCM_16")
+    assert abs(len(load_audio(path, 16000)) - 32000) <= 1
+    assert len(load_audio(path, 22050)) == 44100
+
+
+def test_unusable_files_raise_audio_error_naming_file_and_reason(tmp_path):
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(np.random.default_rng(1).bytes(1000))
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    no_frames = write(tmp_path / "no_frames.wav", np.zeros(0, dtype=np.float32), 16000)
+    for path, reason in [
+        (corrupt, "cannot be decoded"),
+        (empty, "is empty"),
+        (no_frames, "is empty"),
+        (tmp_path / "missing.wav", "not found"),
+    ]:
+        with pytest.raises(AudioError, match=reason) as raised:
+            load_audio(path, 16000)
+        assert path.name in str(raised.value)
+        assert isinstance(raised.value, ValueError)
+
+
+def test_audio_segments_counts_full_segments_up_to_the_clip():
+    rate = SMALL.sample_rate
+    counts = {seconds: len(audio_segments(sine(440.0, seconds, rate), SMALL)) for seconds in (2.0, 4.5, 6.0, 9.0)}
+    assert counts == {2.0: 1, 4.5: 2, 6.0: 3, 9.0: 3}
+    assert audio_segments(sine(440.0, 9.0, rate), SMALL, max_segments=10).shape == (4, 80, 80, 1)
+
+
+def test_a_full_clip_gives_the_training_front_ends_segments():
+    clip = sine(700.0, 6.0, SMALL.sample_rate) + np.random.default_rng(2).normal(0, 0.05, 6 * 16000).astype(np.float32)
+    segments = audio_segments(clip, SMALL)
+    assert segments.dtype == np.float32
+    np.testing.assert_array_equal(segments, clip_to_segments(clip, SMALL))
+
+
+def test_audio_shorter_than_one_segment_is_refused_with_its_length():
+    with pytest.raises(AudioError, match=r"1\.50 s long, shorter than one segment \(2 s\)"):
+        audio_segments(sine(440.0, 1.5, SMALL.sample_rate), SMALL)
+
+
+def test_find_clips_lists_audio_files_of_every_genre_folder(audio_root):
+    clips = find_clips(audio_root)
+    assert list(clips) == ["blues", "classical", "metal"]
+    assert [path.name for path in clips["blues"]] == [f"blues.0000{i}.{'au' if i == 1 else 'wav'}" for i in range(5)]
+    assert "classical.00002.AU" in [path.name for path in clips["classical"]]
+    assert list(find_clips(audio_root, ["metal", "blues"])) == ["metal", "blues"]
+
+
+def test_find_clips_refuses_missing_genres_and_folders(audio_root, tmp_path):
+    with pytest.raises(ValueError, match=r"\['jazz'\] have no folder.*\['blues', 'classical', 'metal'\]"):
+        find_clips(audio_root, ["blues", "jazz"])
+    with pytest.raises(ValueError, match="not found"):
+        find_clips(tmp_path / "nowhere")
+    (tmp_path / "flat.wav").write_bytes(b"")
+    with pytest.raises(ValueError, match="no genre folders"):
+        find_clips(tmp_path)
+
+
+def test_dataset_segments_labels_and_song_ids(dataset):
+    data, _ = dataset
+    assert data.genres == ("blues", "classical", "metal")
+    assert data.songs == (
+        "blues/blues.00000.wav",
+        "blues/blues.00001.au",
+        "blues/blues.00002.wav",
+        "blues/blues.00003.wav",
+        "classical/classical.00000.wav",
+        "classical/classical.00001.au",
+        "classical/classical.00002.AU",
+        "metal/metal.00000.wav",
+        "metal/metal.00001.au",
+    )
+    segments_per_song = [3, 3, 3, 2, 3, 3, 3, 3, 3]
+    assert data.spectrograms.shape == (sum(segments_per_song), 80, 80, 1)
+    assert data.spectrograms.dtype == np.float32
+    assert data.song_ids.dtype == np.int32 and data.labels.dtype == np.int32
+    np.testing.assert_array_equal(data.song_ids, np.repeat(np.arange(9), segments_per_song))
+    np.testing.assert_array_equal(data.labels, np.repeat([0, 1, 2], [11, 9, 6]))
+
+
+def test_every_clip_lands_in_its_genres_mel_bin(dataset):
+    data, _ = dataset
+    expected = {genre: peak_mel_bin(audio_segments(sine(hertz, 2.0, 16000), SMALL)) for genre, hertz in GENRE_HERTZ.items()}
+    for song_id, song in enumerate(data.songs):
+        assert peak_mel_bin(data.spectrograms[data.song_ids == song_id]) == expected[song.split("/")[0]], song
+
+
+def test_unusable_clips_are_skipped_and_named(dataset):
+    data, messages = dataset
+    skipped = dict(data.skipped)
+    assert list(skipped) == ["blues/blues.00004.wav", "classical/classical.00003.wav", "classical/classical.00004.wav"]
+    assert "shorter than one segment" in skipped["blues/blues.00004.wav"]
+    assert skipped["classical/classical.00003.wav"].startswith("cannot be decoded")
+    assert skipped["classical/classical.00004.wav"].startswith("is empty")
+    assert "skipped classical/classical.00003.wav: cannot be decoded: Format not recognised." in messages
+    assert messages[-1].startswith("  decoded 12/12 clips (100%)")
+
+
+def test_a_genre_without_usable_clips_is_an_error(tmp_path):
+    write(tmp_path / "blues" / "a.wav", sine(300.0, 2.0, 16000), 16000)
+    (tmp_path / "rock").mkdir()
+    (tmp_path / "rock" / "broken.wav").write_bytes(b"RIFF....")
+    with pytest.raises(ValueError, match="genre 'rock' has no usable clip"):
+        load_audio_dataset(tmp_path, None, SMALL, progress=lambda message: None)
+    (tmp_path / "jazz").mkdir()
+    with pytest.raises(ValueError, match=r"\['jazz'\].*hold no audio files"):
+        load_audio_dataset(tmp_path, ["blues", "jazz"], SMALL, progress=lambda message: None)
+
+
+def synthetic_songs(songs_per_genre: int = 10, genres: int = 4, segments: int = 15):
+    """(labels, song_ids) of songs_per_genre songs per genre, each of `segments` segments."""
+    song_labels = np.repeat(np.arange(genres), songs_per_genre)
+    return np.repeat(song_labels, segments).astype(np.int32), np.repeat(np.arange(len(song_labels)), segments).astype(np.int32)
+
+
+def test_split_by_song_keeps_every_song_on_one_side_and_stratifies():
+    labels, song_ids = synthetic_songs()
+    train, val = split_by_song(labels, song_ids, 0.2, seed=7)
+    assert not (train & val).any() and (train | val).all()
+    assert not set(song_ids[train]) & set(song_ids[val])
+    for genre in range(4):
+        assert len(set(song_ids[val & (labels == genre)])) == 2  # 20 % of 10 songs
+    np.testing.assert_array_equal(val, split_by_song(labels, song_ids, 0.2, seed=7)[1])
+    assert not np.array_equal(val, split_by_song(labels, song_ids, 0.2, seed=8)[1])
+
+
+def test_split_by_song_keeps_a_song_per_genre_on_each_side():
+    labels, song_ids = synthetic_songs(songs_per_genre=2, segments=3)
+    for fraction in (0.01, 0.99):
+        train, val = split_by_song(labels, song_ids, fraction, seed=0)
+        assert set(labels[train]) == set(labels[val]) == {0, 1, 2, 3}
+
+
+def test_split_by_segment_puts_songs_on_both_sides():
+    labels, song_ids = synthetic_songs()
+    train, val = split_by_segment(labels, 0.2, seed=7)
+    assert not (train & val).any() and (train | val).all()
+    assert np.bincount(labels[val]).tolist() == [30, 30, 30, 30]  # 20 % of 150 segments per genre
+    assert set(song_ids[train]) & set(song_ids[val])
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1, 1.5])
+def test_splits_refuse_fractions_outside_zero_one(fraction):
+    labels, song_ids = synthetic_songs()
+    with pytest.raises(ValueError, match="validation_fraction"):
+        split_by_song(labels, song_ids, fraction, seed=0)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        split_by_segment(labels, fraction, seed=0)
+
+
+def test_song_accuracy_averages_segments_per_song():
+    probabilities = np.array(
+        [
+            [0.8, 0.2],  # song 5, label 0: two segments right, one wrong; mean [0.6, 0.4], right
+            [0.7, 0.3],
+            [0.3, 0.7],
+            [0.9, 0.1],  # song 2, label 1: two segments right, one very wrong; mean favours 0, wrong
+            [0.4, 0.6],
+            [0.45, 0.55],
+        ]
+    )
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    song_ids = np.array([5, 5, 5, 2, 2, 2])
+    songs, mean = song_predictions(probabilities, song_ids)
+    np.testing.assert_array_equal(songs, [2, 5])
+    np.testing.assert_allclose(mean, [[1.75 / 3, 1.25 / 3], [0.6, 0.4]])
+    assert song_accuracy(probabilities, labels, song_ids) == 0.5
+    assert song_accuracy(probabilities[:3], labels[:3], song_ids[:3]) == 1.0
+    assert song_accuracy(probabilities[3:], labels[3:], song_ids[3:]) == 0.0
+
+
+def test_song_accuracy_refuses_a_song_with_two_labels():
+    with pytest.raises(ValueError, match="more than one label"):
+        song_accuracy(np.full((3, 2), 0.5), np.array([0, 1, 0]), np.array([4, 4, 4]))
