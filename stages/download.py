@@ -15,6 +15,8 @@ def main() -> None:
         seed=params["seed"],
         songs_per_genre=params["data"]["synthetic"]["songs_per_genre"],
         frontend_settings=params["frontend"],
+        genres=params["data"]["genres"],
+        split=params["data"]["split"],
     )
     print(f"data/raw/ is ready ({info['source']}).")
 

@@ -63,7 +63,8 @@ def test_a_folder_without_two_datasets_is_refused(tmp_path):
 def test_load_split_reads_both_label_encodings(tmp_path, one_hot):
     spectrograms, labels = tiny_split(6, one_hot=one_hot)
     save_split(tmp_path / "train", spectrograms, labels)
-    loaded_x, loaded_y, spec = load_split(tmp_path / "train", "train")
+    loaded_x, loaded_y, song_ids, spec = load_split(tmp_path / "train", "train")
+    assert song_ids is None
     np.testing.assert_array_equal(loaded_x, spectrograms)
     np.testing.assert_array_equal(loaded_y, labels)
     assert spec.startswith("[80, 80, 1] float32")
@@ -140,3 +141,35 @@ def test_unknown_source_names_the_valid_ones(tmp_path):
     with pytest.raises(UserError, match="neither 'gdrive', 'synthetic' nor an existing directory"):
         fetch(str(tmp_path / "nowhere"), tmp_path / "raw")
 
+
+
+def test_song_ids_travel_with_the_segments(tmp_path):
+    spectrograms, labels = tiny_split(6)
+    save_split(tmp_path / "train", spectrograms, labels, np.arange(6, dtype=np.int32) // 3)
+    _, loaded_y, song_ids, spec = load_split(tmp_path / "train", "train")
+    assert song_ids.tolist() == [0, 0, 0, 1, 1, 1] and spec.endswith("[] int32")
+
+
+def test_audio_folder_source_splits_by_song(tmp_path):
+    import soundfile
+
+    frontend = {"segments_per_clip": 2}  # 4 s clips of two 2 s segments at 16 kHz
+    for genre, frequency in (("rock", 220.0), ("jazz", 880.0)):
+        for song in range(5):
+            seconds = np.arange(4 * 16000) / 16000
+            audio = 0.3 * np.sin(2 * np.pi * (frequency + 10 * song) * seconds)
+            (tmp_path / "audio" / genre).mkdir(parents=True, exist_ok=True)
+            soundfile.write(tmp_path / "audio" / genre / f"{genre}.{song:05d}.wav", audio, 16000)
+    (tmp_path / "audio" / "jazz" / "broken.wav").write_bytes(b"not audio")
+
+    destination = tmp_path / "raw"
+    info = fetch_raw_data(
+        source=str(tmp_path / "audio"), destination=destination, seed=0, songs_per_genre=0,
+        frontend_settings=frontend, genres=["rock", "jazz"], split="song",
+    )
+    assert info["source"] == "audio" and info["class_names"] == ["rock", "jazz"] and info["songs"] == 10
+    assert info["skipped"][0]["clip"] == "jazz/broken.wav"
+    _, train_labels, train_songs, _ = load_split(destination / "train", "train")
+    _, val_labels, val_songs, _ = load_split(destination / "val", "val")
+    assert len(train_labels) == 2 * 4 * 2 and len(val_labels) == 2 * 1 * 2
+    assert not set(train_songs) & set(val_songs), "no song on both sides of the split"

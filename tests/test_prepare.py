@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gtzan.datasets import save_split
-from gtzan.prepare import load_prepared, load_summary, prepare_data
+from gtzan.prepare import load_prepared, load_song_ids, load_summary, prepare_data
 
 NUM_CLASSES = 8
 
@@ -50,6 +50,17 @@ def test_canonical_form_and_summary(tmp_path):
     assert summary["source"] == {"source": "test"}
     assert summary["class_names"] == [str(index) for index in range(8)]
     assert summary["element_spec"]["train"] == "[80, 80, 1] float32, [] int64"
+    assert summary["song_ids"] is False and load_song_ids(tmp_path / "prepared", "train") is None
+
+
+def test_song_ids_are_carried_through(tmp_path):
+    raw = tmp_path / "raw"
+    for split, count in (("train", 16), ("val", 8)):
+        save_split(raw / split, *make_split(count, seed=1), np.arange(count, dtype=np.int32) // 2)
+    (raw / "source.json").write_text(json.dumps({"source": "synthetic"}))
+    summary = prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
+    assert summary["song_ids"] is True
+    assert load_song_ids(tmp_path / "prepared", "val").tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
 
 
 def test_standardized_with_training_statistics_only(tmp_path):
@@ -84,7 +95,7 @@ def test_identical_input_gives_identical_bytes(tmp_path):
     prepare(tmp_path / "first")
     prepare(tmp_path / "second")
     first, second = digest(tmp_path / "first" / "prepared"), digest(tmp_path / "second" / "prepared")
-    assert len(first) == 5 and first == second
+    assert len(first) == 5 and first == second  # no song ids in this data
 
 
 def bad(spectrograms=None, labels=None, count=16):

@@ -51,41 +51,44 @@ def _directory_size(path: Path) -> int:
     return sum(file.stat().st_size for file in path.rglob("*") if file.is_file())
 
 
-def save_split(path: Path, spectrograms: np.ndarray, labels: np.ndarray) -> None:
-    """Write one split the way the Drive data was written."""
-    dataset = tf.data.Dataset.from_tensor_slices((spectrograms, labels))
-    dataset.save(str(path))
+def save_split(path: Path, spectrograms: np.ndarray, labels: np.ndarray, song_ids: np.ndarray | None = None) -> None:
+    """Write one split the way the Drive data was written, with each element's song id if known."""
+    elements = (spectrograms, labels) if song_ids is None else (spectrograms, labels, song_ids)
+    tf.data.Dataset.from_tensor_slices(elements).save(str(path))
 
 
-def load_split(path: Path, split: str) -> tuple[np.ndarray, np.ndarray, str]:
-    """Read a saved (spectrogram, label) dataset into two arrays, plus its element spec as text.
+def load_split(path: Path, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
+    """Read a saved dataset into arrays: spectrograms, labels, song ids (None if the data has
+    none, as the Drive data), plus its element spec as text.
 
     Raises ValueError naming the split, the problem and an example index when the
-    elements are not (spectrogram, label) pairs of one fixed shape.
+    elements are not (spectrogram, label[, song id]) tuples of one fixed shape.
     """
     try:
         dataset = tf.data.Dataset.load(str(path))
     except (tf.errors.OpError, ValueError, OSError) as error:
         raise ValueError(f"split '{split}': cannot read the saved dataset at {path}: {error}") from error
     spec = dataset.element_spec
-    if not (isinstance(spec, tuple) and len(spec) == 2):
+    if not (isinstance(spec, tuple) and len(spec) in (2, 3)):
         raise ValueError(
             f"split '{split}': elements must be (spectrogram, label) pairs, found element spec {spec} "
             "(example index 0)"
         )
-    spectrograms, labels = [], []
+    columns = [[] for _ in spec]
     try:
-        for features, label in dataset.as_numpy_iterator():
-            spectrograms.append(features)
-            labels.append(label)
+        for element in dataset.as_numpy_iterator():
+            for column, value in zip(columns, element):
+                column.append(value)
     except tf.errors.OpError as error:
         raise ValueError(
             f"split '{split}': the saved dataset at {path} is corrupt (after example index "
-            f"{len(labels) - 1}): {error.message}"
+            f"{len(columns[0]) - 1}): {error.message}"
         ) from error
-    if not labels:
+    if not columns[0]:
         raise ValueError(f"split '{split}': the dataset at {path} is empty (example index 0)")
-    return _stack(spectrograms, split, "spectrogram"), _stack(labels, split, "label"), describe_spec(spec)
+    arrays = [_stack(column, split, what) for column, what in zip(columns, ("spectrogram", "label", "song id"))]
+    song_ids = arrays[2] if len(arrays) == 3 else None
+    return arrays[0], arrays[1], song_ids, describe_spec(spec)
 
 
 def _stack(elements: list[np.ndarray], split: str, what: str) -> np.ndarray:

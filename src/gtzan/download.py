@@ -2,7 +2,12 @@
 
 - "gdrive": the public Google Drive folder of the project (the real data),
 - "synthetic": the built-in offline dataset rendered by gtzan.synthetic,
-- any other value: a local directory holding the two saved datasets.
+- any other value: a local directory holding either the two saved datasets (the Drive
+  folder downloaded by hand) or labelled audio laid out as <root>/<genre>/<clip>
+  (the original GTZAN audio, for instance), decoded through the project's front-end.
+
+Data this project renders or decodes carries a song id per segment and records its
+front-end in source.json, so that song-level accuracy and `predict` are possible.
 
 Every source is written to a temporary directory beside the destination, checked,
 and only then moved into place, so a failed or interrupted run never leaves a
@@ -13,6 +18,8 @@ import json
 import shutil
 from pathlib import Path
 from typing import Callable
+
+import numpy as np
 
 from gtzan.cli import UserError
 from gtzan.datasets import find_saved_datasets, identify_splits, save_split
@@ -33,6 +40,10 @@ def gdown_folder(folder_id: str, output: Path) -> None:
         raise OSError("gdown returned no files")
 
 
+SPLIT_METHODS = ("song", "segment")
+VALIDATION_FRACTION = 0.2
+
+
 def fetch_raw_data(
     *,
     source: str,
@@ -40,14 +51,23 @@ def fetch_raw_data(
     seed: int,
     songs_per_genre: int,
     frontend_settings: dict,
+    genres: list[str] | None = None,
+    split: str = "song",
     downloader: Downloader = gdown_folder,
 ) -> dict:
-    """Fill destination with train/ and val/ saved datasets and a source.json; return its content."""
+    """Fill destination with train/ and val/ saved datasets and a source.json; return its content.
+
+    songs_per_genre applies to the synthetic data; genres and split to an audio folder.
+    """
+    if split not in SPLIT_METHODS:
+        raise UserError(f"data.split '{split}' is unknown; valid values are {list(SPLIT_METHODS)}")
     with staged_directory(destination) as staging:
         if source == "gdrive":
             info = _fetch_gdrive(staging, downloader)
         elif source == "synthetic":
             info = _render_synthetic(staging, seed, songs_per_genre, frontend_settings)
+        elif Path(source).is_dir() and not find_saved_datasets(Path(source)):
+            info = _decode_audio(Path(source), staging, genres, split, seed, frontend_settings)
         else:
             info = _copy_local(Path(source), staging)
         (staging / SOURCE_FILE).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
@@ -76,7 +96,8 @@ def _fetch_gdrive(staging: Path, downloader: Downloader) -> dict:
 def _copy_local(folder: Path, staging: Path) -> dict:
     if not folder.is_dir():
         raise UserError(
-            f"data.source '{folder}' is neither 'gdrive', 'synthetic' nor an existing directory."
+            f"data.source '{folder}' is neither 'gdrive', 'synthetic' nor an existing directory "
+            "(of saved datasets or of <genre>/<clip> audio)."
         )
     print(f"Copying the saved datasets from {folder} ...", flush=True)
     for split, path in _identify(folder, what=str(folder)).items():
@@ -107,13 +128,38 @@ def _render_synthetic(staging: Path, seed: int, songs_per_genre: int, frontend_s
     print(f"Rendering the synthetic dataset: {len(GENRES)} genres x {songs_per_genre} songs ...", flush=True)
     splits = make_synthetic_dataset(songs_per_genre=songs_per_genre, seed=seed, frontend=frontend)
     for split, (spectrograms, labels) in splits.items():
-        save_split(staging / split, spectrograms, labels)
+        # each song is frontend.segments_per_clip consecutive segments
+        song_ids = np.arange(len(labels), dtype=np.int32) // frontend.segments_per_clip
+        save_split(staging / split, spectrograms, labels, song_ids)
     return {
         "source": "synthetic",
         "seed": seed,
         "songs_per_genre": songs_per_genre,
         "class_names": list(GENRES),
         "frontend": frontend_settings,
+    }
+
+
+def _decode_audio(folder: Path, staging: Path, genres: list[str] | None, split: str, seed: int, frontend_settings: dict) -> dict:
+    from gtzan.audio import load_audio_dataset, split_by_segment, split_by_song
+    from gtzan.frontend import FrontEnd
+
+    dataset = load_audio_dataset(folder, genres, FrontEnd(**frontend_settings))
+    if split == "song":
+        masks = split_by_song(dataset.labels, dataset.song_ids, VALIDATION_FRACTION, seed)
+    else:
+        masks = split_by_segment(dataset.labels, VALIDATION_FRACTION, seed)
+    for name, mask in zip(("train", "val"), masks):
+        save_split(staging / name, dataset.spectrograms[mask], dataset.labels[mask], dataset.song_ids[mask])
+    return {
+        "source": "audio",
+        "path": str(folder.resolve()),
+        "split": split,
+        "seed": seed,
+        "class_names": list(dataset.genres),
+        "frontend": frontend_settings,
+        "songs": dataset.num_songs,
+        "skipped": [{"clip": clip, "reason": reason} for clip, reason in dataset.skipped],
     }
 
 

@@ -4,6 +4,7 @@ Output (byte-for-byte identical for identical input, so an unchanged dataset
 retrains nothing):
     <out>/train/spectrograms.npy  float32 (n, 80, 80, 1), standardized
     <out>/train/labels.npy        int32 (n,) class ids
+    <out>/train/song_ids.npy      int32 (n,) song of each segment, when the data has song ids
     <out>/val/...                 the same for the validation split
     <out>/summary.json            counts per class and split, source, element spec, statistics
 """
@@ -28,12 +29,14 @@ def prepare_data(*, raw_dir: Path, out_dir: Path, num_classes: int) -> dict:
         raise ValueError(f"{raw_dir} is not a complete download (no {SOURCE_FILE}): run the download stage.")
     source = json.loads((raw_dir / SOURCE_FILE).read_text())
 
-    splits, specs = {}, {}
+    splits, specs, song_ids = {}, {}, {}
     for split in SPLITS:
         print(f"Loading and validating split '{split}' ...", flush=True)
-        spectrograms, raw_labels, specs[split] = load_split(raw_dir / split, split)
+        spectrograms, raw_labels, split_song_ids, specs[split] = load_split(raw_dir / split, split)
         validate_spectrograms(spectrograms, split)
         splits[split] = (spectrograms.astype(np.float32), labels_to_class_ids(raw_labels, num_classes, split))
+        if split_song_ids is not None:
+            song_ids[split] = split_song_ids.astype(np.int32)
     check_every_class_present(splits["train"][1], num_classes, split="train")
 
     mean, std = mel_bin_statistics(splits["train"][0])
@@ -47,8 +50,9 @@ def prepare_data(*, raw_dir: Path, out_dir: Path, num_classes: int) -> dict:
             for split, (_, labels) in splits.items()
         },
         "standardization": {"per": "mel bin", "mean": _rounded(mean), "std": _rounded(std)},
+        "song_ids": sorted(song_ids) == sorted(SPLITS),
     }
-    _write(out_dir, splits, mean, std, summary)
+    _write(out_dir, splits, song_ids if summary["song_ids"] else {}, mean, std, summary)
     return summary
 
 
@@ -121,16 +125,24 @@ def load_prepared(prepared_dir: Path, split: str) -> tuple[np.ndarray, np.ndarra
     return np.load(split_dir / "spectrograms.npy"), np.load(split_dir / "labels.npy")
 
 
+def load_song_ids(prepared_dir: Path, split: str) -> np.ndarray | None:
+    """The song id of each segment of one prepared split, or None where the data has none (Drive data)."""
+    path = Path(prepared_dir) / split / "song_ids.npy"
+    return np.load(path) if path.exists() else None
+
+
 def load_summary(prepared_dir: Path) -> dict:
     return json.loads((Path(prepared_dir) / SUMMARY_FILE).read_text())
 
 
-def _write(out_dir: Path, splits: dict, mean: np.ndarray, std: np.ndarray, summary: dict) -> None:
+def _write(out_dir: Path, splits: dict, song_ids: dict, mean: np.ndarray, std: np.ndarray, summary: dict) -> None:
     with staged_directory(out_dir) as staging:
         for split, (spectrograms, labels) in splits.items():
             (staging / split).mkdir()
             np.save(staging / split / "spectrograms.npy", standardize(spectrograms, mean, std))
             np.save(staging / split / "labels.npy", labels)
+            if split in song_ids:
+                np.save(staging / split / "song_ids.npy", song_ids[split])
         (staging / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
 
 
