@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gtzan.cli import load_params, run_stage
 from gtzan.models import MODEL_BUILDERS
-from gtzan.prepare import load_prepared, load_summary
+from gtzan.prepare import load_prepared, load_song_ids, load_summary
 from gtzan.train import TrainingConfig, train_model, write_metrics
 
 PREPARED = Path("data/prepared")
@@ -33,6 +33,7 @@ def main() -> None:
         deterministic=params["train"]["deterministic"],
         model_path=Path(f"models/{name}.keras"),
         live_dir=Path(f"dvclive/{name}"),
+        val_song_ids=load_song_ids(PREPARED, "val"),
     )
     write_metrics(metrics, Path(f"metrics/{name}.json"))
     print(f"{name}: best validation accuracy {metrics['val_accuracy_best']:.3f} at epoch {metrics['best_epoch']}, "

@@ -115,6 +115,7 @@ def test_dvc_repro_end_to_end(repo):
     for name in names:
         metrics = repo.json(f"metrics/{name}.json")
         assert metrics["epochs"] == 1 and 0.0 <= metrics["val_accuracy_best"] <= 1.0
+        assert 0.0 <= metrics["val_song_accuracy"] <= 1.0, "the synthetic data carries song ids"
         assert (repo.path / f"models/{name}.keras").stat().st_size > 0
         assert (repo.path / f"plots/curves/{name}.png").read_bytes().startswith(b"\x89PNG")
         assert (repo.path / f"dvclive/{name}/plots/metrics/eval/accuracy.tsv").exists()

@@ -52,8 +52,8 @@ def test_report_compares_every_architecture_and_headlines_one(tmp_path):
     markdown = report(tmp_path, headline="cnn_rnn")
 
     assert "Headline architecture (`model.name`): **cnn_rnn**, best validation accuracy 50.0% at epoch 2 of 2" in markdown
-    assert "| **cnn_rnn** | 50.0% | 50.0% | 2 of 2 | 0.656 | 1,000 | 2.5 | ≥ 50 % (assignment target) | yes |" in markdown
-    assert "| parallel_cnn | 70.0% | 65.0% | 2 of 3 | 0.656 | 1,000 | 2.5 | ≥ 70 % (assignment target) | yes |" in markdown
+    assert "| **cnn_rnn** | 50.0% | 50.0% | unknown (no song ids) | 2 of 2 | 0.656 | 1,000 | 2.5 | ≥ 50 % (assignment target) | yes |" in markdown
+    assert "| parallel_cnn | 70.0% | 65.0% | unknown (no song ids) | 2 of 3 | 0.656 | 1,000 | 2.5 | ≥ 70 % (assignment target) | yes |" in markdown
     assert markdown.index("**cnn_rnn**") < markdown.index("| parallel_cnn"), "the headline comes first"
     assert (tmp_path / "plots" / "report.md").read_text() == markdown
 

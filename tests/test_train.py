@@ -111,7 +111,7 @@ def tiny_data(count: int, seed: int):
     return spectrograms, labels
 
 
-def run_tiny_training(tmp_path, run: str) -> dict:
+def run_tiny_training(tmp_path, run: str, val_song_ids=None) -> dict:
     metrics = train_model(
         name="parallel_cnn",
         config=TrainingConfig.from_params("parallel_cnn", VALID_BLOCK),
@@ -122,6 +122,7 @@ def run_tiny_training(tmp_path, run: str) -> dict:
         deterministic=True,
         model_path=tmp_path / run / "model.keras",
         live_dir=tmp_path / run / "dvclive",
+        val_song_ids=val_song_ids,
     )
     write_metrics(metrics, tmp_path / run / "metrics.json")
     return json.loads((tmp_path / run / "metrics.json").read_text())
@@ -140,6 +141,14 @@ def test_two_runs_give_identical_metrics_and_write_their_outputs(tmp_path):
             rows = (curves / split / f"{metric}.tsv").read_text().splitlines()
             assert len(rows) == 1 + 2, f"a header and one row per epoch in {split}/{metric}.tsv"
     assert not (tmp_path / "first" / "dvclive" / "dvc.yaml").exists(), "DVCLive never writes pipeline config"
+    assert "val_song_accuracy" not in first, "no song ids, no song accuracy"
+
+
+def test_song_accuracy_is_reported_when_song_ids_are_known(tmp_path):
+    # 16 validation segments of 8 songs (one per class), two segments each
+    metrics = run_tiny_training(tmp_path, "songs", val_song_ids=np.arange(16, dtype=np.int32) % 8)
+    assert 0.0 <= metrics["val_song_accuracy"] <= 1.0
+    assert metrics["val_song_accuracy"] * 8 == pytest.approx(round(metrics["val_song_accuracy"] * 8), abs=1e-4)
 
 
 def test_a_stage_given_an_unknown_architecture_exits_with_a_short_message():

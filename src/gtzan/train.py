@@ -15,6 +15,7 @@ import tensorflow as tf
 from dvclive import Live
 from dvclive.keras import DVCLiveCallback
 
+from gtzan.audio import song_accuracy
 from gtzan.models import build_model
 
 # constant: the optimizer's learning rate throughout; cosine: cosine decay to 0 over all epochs;
@@ -111,8 +112,12 @@ def train_model(
     deterministic: bool,
     model_path: Path,
     live_dir: Path,
+    val_song_ids: np.ndarray | None = None,
 ) -> dict:
-    """Train one architecture; save the model to model_path, curves to live_dir; return its metrics."""
+    """Train one architecture; save the model to model_path, curves to live_dir; return its metrics.
+
+    With the validation split's song ids, the metrics add the saved model's song-level accuracy.
+    """
     seed_everything(seed, deterministic)
     input_shape = train_data[0].shape[1:]
     model = build_model(name, input_shape=input_shape, num_classes=num_classes, hyperparameters=config.architecture)
@@ -143,7 +148,11 @@ def train_model(
 
     model_path.parent.mkdir(parents=True, exist_ok=True)
     model.save(model_path)
-    return summarize_history(history.history, trainable_parameters=trainable, seconds=seconds, train_examples=len(train_data[1]))
+    metrics = summarize_history(history.history, trainable_parameters=trainable, seconds=seconds, train_examples=len(train_data[1]))
+    if val_song_ids is not None:
+        probabilities = model.predict(val_data[0], batch_size=config.batch_size, verbose=0)
+        metrics["val_song_accuracy"] = round(song_accuracy(probabilities, val_data[1], val_song_ids), 6)
+    return metrics
 
 
 def learning_rate_for(config: TrainingConfig, steps_per_epoch: int):
