@@ -1,10 +1,9 @@
 """Stage evaluate@<name>: models/<name>.keras on the validation split -> eval/<name>/."""
 
-import argparse
 import sys
 from pathlib import Path
 
-from gtzan.cli import load_params, run_stage
+from gtzan.cli import architecture_argument, load_params, run_stage
 from gtzan.evaluate import predict_classes, resolve_class_names, write_evaluation
 from gtzan.prepare import load_prepared, load_summary
 
@@ -12,9 +11,7 @@ PREPARED = Path("data/prepared")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--model", required=True, help="an architecture name, a key of `models:` in params.yaml")
-    name = parser.parse_args().model
+    name = architecture_argument(__doc__)
 
     params = load_params()
     summary = load_summary(PREPARED)

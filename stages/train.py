@@ -1,10 +1,9 @@
 """Stage train@<name>: data/prepared/ -> models/<name>.keras, metrics/<name>.json, dvclive/<name>/."""
 
-import argparse
 import sys
 from pathlib import Path
 
-from gtzan.cli import load_params, run_stage
+from gtzan.cli import architecture_argument, load_params, run_stage
 from gtzan.models import MODEL_BUILDERS
 from gtzan.prepare import load_prepared, load_song_ids, load_summary
 from gtzan.train import TrainingConfig, train_model, write_metrics
@@ -13,9 +12,7 @@ PREPARED = Path("data/prepared")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--model", required=True, help="an architecture name, a key of `models:` in params.yaml")
-    name = parser.parse_args().model
+    name = architecture_argument(__doc__)
 
     params = load_params()
     if name not in params["models"] or name not in MODEL_BUILDERS:

@@ -1,5 +1,6 @@
 """What every stage script shares: reading params.yaml and turning errors into messages."""
 
+import argparse
 import sys
 from pathlib import Path
 from typing import Callable
@@ -18,6 +19,13 @@ def load_params(path: Path = PARAMS_FILE) -> dict:
         raise UserError(f"{path} not found: run the stages from the repository root.")
     with path.open() as file:
         return yaml.safe_load(file)
+
+
+def architecture_argument(description: str) -> str:
+    """The --model NAME argument of the per-architecture stages (train@NAME, evaluate@NAME)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--model", required=True, help="an architecture name, a key of `models:` in params.yaml")
+    return parser.parse_args().model
 
 
 def run_stage(main: Callable[[], None]) -> int:
