@@ -150,7 +150,8 @@ def test_song_ids_travel_with_the_segments(tmp_path):
     assert song_ids.tolist() == [0, 0, 0, 1, 1, 1] and spec.endswith("[] int32")
 
 
-def test_audio_folder_source_splits_by_song(tmp_path):
+@pytest.mark.parametrize("split", ["song", "segment"])
+def test_audio_folder_source_splits_by_song_or_segment(tmp_path, split):
     import soundfile
 
     frontend = {"segments_per_clip": 2}  # 4 s clips of two 2 s segments at 16 kHz
@@ -164,12 +165,18 @@ def test_audio_folder_source_splits_by_song(tmp_path):
 
     destination = tmp_path / "raw"
     info = fetch_raw_data(
-        source=str(tmp_path / "audio"), destination=destination, seed=0, songs_per_genre=0,
-        frontend_settings=frontend, genres=["rock", "jazz"], split="song",
+        source=str(tmp_path / "audio"), destination=destination, seed=1, songs_per_genre=0,
+        frontend_settings=frontend, genres=["rock", "jazz"], split=split,
     )
     assert info["source"] == "audio" and info["class_names"] == ["rock", "jazz"] and info["songs"] == 10
     assert info["skipped"][0]["clip"] == "jazz/broken.wav"
     _, train_labels, train_songs, _ = load_split(destination / "train", "train")
     _, val_labels, val_songs, _ = load_split(destination / "val", "val")
     assert len(train_labels) == 2 * 4 * 2 and len(val_labels) == 2 * 1 * 2
-    assert not set(train_songs) & set(val_songs), "no song on both sides of the split"
+    assert info["split"] == split
+    if split == "song":
+        assert not set(train_songs) & set(val_songs), "no song on both sides of the split"
+    else:
+        # (with seed 0, both validation segments of each genre happen to come from one song)
+        assert set(train_songs) & set(val_songs), "the segment split puts songs on both sides"
+        assert set(train_songs) | set(val_songs) == set(range(10))

@@ -2,12 +2,14 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from conftest import REPO_ROOT, read_yaml
@@ -34,6 +36,25 @@ def test_every_architecture_has_its_stage_params_and_charts():
         }
     assert plots["headline loss"]["y"] == {"plots/headline/curves.csv": ["train_loss", "val_loss"]}
     assert plots["headline confusion"]["y"] == {"plots/headline/predictions.csv": "predicted"}
+
+
+def test_dvc_plots_pages_use_the_inlined_vega_that_dvc_render_expects():
+    from dvc_render.vega import VegaRenderer
+
+    config = (REPO_ROOT / ".dvc/config").read_text()
+    assert "html_template = ../vendor/vega/template.html" in config
+    template = (REPO_ROOT / "vendor/vega/template.html").read_text()
+    wanted = re.findall(r"npm/([a-z-]+@[\d.]+)", VegaRenderer.SCRIPTS)
+    assert len(wanted) == 3, VegaRenderer.SCRIPTS
+    for library in wanted:
+        assert f'data-library="{library}"' in template, f"{library} changed: run python vendor/vega/build.py"
+    assert template.count("{plot_divs}") == 1 and "{scripts}" not in template
+
+
+def assert_draws_offline(page: Path) -> None:
+    html = page.read_text()
+    assert "vegaEmbed(" in html and 'data-library="vega-embed@' in html
+    assert not re.search(r"<script[^>]+src=", html), "the page must not load scripts from the internet"
 
 
 def shrink(params: dict) -> dict:
@@ -145,8 +166,8 @@ def test_dvc_repro_end_to_end(repo):
 
     repo.run("git", "add", "-A")
     repo.run("git", "commit", "-qm", "trained")
-    plots = repo.dvc("plots", "show", "-o", "plots_html")
-    assert (repo.path / "plots_html/index.html").exists(), plots
+    repo.dvc("plots", "show", "-o", "plots_html")
+    assert_draws_offline(repo.path / "plots_html/index.html")
 
 
 @pytest.mark.slow
@@ -165,6 +186,7 @@ def test_experiments_on_model_name_retrain_nothing_and_diff(repo):
     assert "study-" in json.dumps(shown)
 
     repo.dvc("plots", "diff", *experiments.values(), "-o", "diff_html")
+    assert_draws_offline(repo.path / "diff_html/index.html")
     html = (repo.path / "diff_html/index.html").read_text()
     assert all(name in html for name in experiments.values())
     assert "headline confusion" in html and "headline loss" in html
@@ -192,3 +214,59 @@ def test_a_queued_sweep_runs_and_compares(repo):
         assert f"lr-{rate}" in json.dumps(shown)
     repo.dvc("plots", "diff", *(f"lr-{rate}" for rate in rates), "-o", "sweep_html")
     assert (repo.path / "sweep_html/index.html").exists()
+
+
+def shrink_to_audio(folder: Path, genres: list[str], architecture: str):
+    """The real configuration on an audio folder: 3 segments per clip, one architecture, one epoch."""
+
+    def change(params: dict) -> None:
+        shrink(params)
+        params["data"].update(source=str(folder), genres=genres, num_classes=len(genres), split="song")
+        params["models"] = {architecture: params["models"][architecture]}
+        params["model"]["name"] = architecture
+
+    return change
+
+
+@pytest.mark.slow
+def test_dvc_repro_on_an_audio_folder_then_the_segment_split(tmp_path):
+    from gtzan.synthetic import write_audio_folder
+
+    folder = write_audio_folder(tmp_path / "audio", songs_per_genre=5, seed=7, seconds=6.5)
+    (folder / "jazz/broken.wav").write_bytes(b"RIFF, but not audio")
+    genres, architecture = ["metal", "classical", "jazz"], "parallel_cnn"
+    repo = Repo(tmp_path / "repo")
+    repo.path.mkdir()
+    copy_repository(repo.path)
+    repo.edit_params(shrink_to_audio(folder, genres, architecture))
+    repo.run("git", "init", "-q")
+    repo.run("git", "add", "-A")
+    repo.run("git", "commit", "-qm", "audio configuration")
+
+    output = repo.dvc("repro")
+    assert "skipped jazz/broken.wav" in output
+    summary = repo.json("data/prepared/summary.json")
+    assert summary["source"]["source"] == "audio" and summary["source"]["split"] == "song"
+    assert summary["class_names"] == genres and summary["song_ids"]
+    assert summary["counts"]["train"]["total"] == 3 * 4 * 3 and summary["counts"]["val"]["total"] == 3 * 1 * 3
+    train_songs = np.load(repo.path / "data/prepared/train/song_ids.npy")
+    val_songs = np.load(repo.path / "data/prepared/val/song_ids.npy")
+    assert not set(train_songs) & set(val_songs), "no song on both sides of the split"
+    metrics = repo.json(f"metrics/{architecture}.json")
+    assert 0.0 <= metrics["val_song_accuracy"] <= 1.0
+    assert "val_song_accuracy" in repo.json("plots/headline/metrics.json")
+    assert set(repo.json(f"eval/{architecture}/scores.json")["per_genre"]) == set(genres)
+
+    prediction = repo.run(
+        str(BIN / "python"), "-m", "gtzan.predict", str(folder / "metal/metal.00002.wav"),
+        "--model", f"models/{architecture}.keras", "--top", "3", "--segments",
+    )
+    assert sum(genre in prediction for genre in genres) == 3, prediction
+
+    # The Drive data's protocol, as an experiment: only the data changes, songs straddle the split.
+    output = repo.dvc("exp", "run", "-n", "segment-split", "-S", "data.split=segment")
+    assert "Running stage 'download'" in output
+    train_songs = np.load(repo.path / "data/prepared/train/song_ids.npy")
+    val_songs = np.load(repo.path / "data/prepared/val/song_ids.npy")
+    assert set(train_songs) & set(val_songs) and len(set(train_songs) | set(val_songs)) == 15
+    assert "segment-split" in repo.dvc("exp", "show", "--no-pager", "--csv")

@@ -116,3 +116,35 @@ def test_bad_sizes_are_refused(songs_per_genre, fraction, message):
 def test_an_unknown_genre_is_refused():
     with pytest.raises(ValueError, match="genre_index must be in 0..7"):
         render_song(8, np.random.default_rng(0), 16000, 1600)
+
+
+def test_the_songs_written_as_a_gtzan_like_audio_folder(tmp_path):
+    import soundfile
+
+    from gtzan.audio import load_audio_dataset
+    from gtzan.synthetic import write_audio_folder
+
+    folder = write_audio_folder(tmp_path / "audio", songs_per_genre=2, seed=3, seconds=4.5)
+    files = sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*.wav"))
+    assert files == sorted(f"{genre}/{genre}.{song:05d}.wav" for genre in GENRES for song in range(2))
+    info = soundfile.info(folder / "pop/pop.00001.wav")
+    assert (info.samplerate, info.channels, info.frames, info.subtype) == (22050, 1, 99225, "PCM_16")
+    assert list(tmp_path.iterdir()) == [folder], "no staging folder left behind"
+
+    again = write_audio_folder(tmp_path / "again", songs_per_genre=2, seed=3, seconds=4.5)
+    assert (again / "jazz/jazz.00000.wav").read_bytes() == (folder / "jazz/jazz.00000.wav").read_bytes()
+
+    dataset = load_audio_dataset(folder, None, SMALL, progress=lambda message: None)
+    assert dataset.genres == tuple(sorted(GENRES)) and dataset.num_songs == 16
+    assert dataset.spectrograms.shape == (16 * 2, *SMALL.segment_shape)
+
+
+def test_an_audio_folder_is_never_written_over(tmp_path):
+    from gtzan.synthetic import write_audio_folder
+
+    (tmp_path / "audio").mkdir()
+    with pytest.raises(ValueError, match="already exists"):
+        write_audio_folder(tmp_path / "audio", songs_per_genre=1, seed=0)
+    with pytest.raises(ValueError, match="songs_per_genre"):
+        write_audio_folder(tmp_path / "new", songs_per_genre=0, seed=0)
+    assert not (tmp_path / "new").exists()

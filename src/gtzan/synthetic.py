@@ -9,14 +9,24 @@ genre in one respect: the data set is learnable but not trivially separable.
 
 Songs go through the project's log-mel front-end (gtzan.frontend) and are cut
 into segments; the train/val split is by song, so no song is in both.
+
+`python -m gtzan.synthetic FOLDER` writes the songs as a GTZAN-like audio folder
+(<FOLDER>/<genre>/<genre>.000NN.wav, 22,050 Hz 16-bit mono), to try the audio
+source (`data.source: FOLDER`) without the real clips.
 """
 
+import argparse
+import sys
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+import soundfile
 
+from gtzan.cli import run_stage
+from gtzan.files import staged_directory
 from gtzan.frontend import FrontEnd, clips_to_segments
 
 # Probability that one attribute group of a song (tempo, drums, melody, timbre,
@@ -385,3 +395,67 @@ def make_synthetic_dataset(
         split: (np.concatenate(segments[split]).astype(np.float32), np.concatenate(labels[split]))
         for split in ("train", "val")
     }
+
+
+GTZAN_SAMPLE_RATE = 22050
+GTZAN_CLIP_SECONDS = 30.0
+
+
+def write_audio_folder(
+    folder: Path | str,
+    *,
+    songs_per_genre: int,
+    seed: int,
+    sample_rate: int = GTZAN_SAMPLE_RATE,
+    seconds: float = GTZAN_CLIP_SECONDS,
+) -> Path:
+    """Write len(GENRES) x songs_per_genre songs as <folder>/<genre>/<genre>.000NN.wav, 16-bit PCM.
+
+    Song (genre g, number s) is rendered from np.random.default_rng([seed, g, s]), as in
+    make_synthetic_dataset. The folder must not exist yet; it appears only once complete.
+    """
+    folder = Path(folder)
+    if folder.exists():
+        raise ValueError(f"{folder} already exists: choose a new folder or remove it")
+    if songs_per_genre < 1 or songs_per_genre > 100_000:
+        raise ValueError(f"songs_per_genre must be in 1..100000, got {songs_per_genre}")
+    if seconds <= 0:
+        raise ValueError(f"seconds must be positive, got {seconds}")
+    num_samples = int(round(seconds * sample_rate))
+    total = len(GENRES) * songs_per_genre
+    started = time.perf_counter()
+    with staged_directory(folder) as staging:
+        for genre_index, genre in enumerate(GENRES):
+            (staging / genre).mkdir()
+            for song_index in range(songs_per_genre):
+                rng = np.random.default_rng([seed, genre_index, song_index])
+                audio = render_song(genre_index, rng, sample_rate, num_samples)  # (num_samples,)
+                path = staging / genre / f"{genre}.{song_index:05d}.wav"
+                soundfile.write(path, audio, sample_rate, subtype="PCM_16")
+            done = (genre_index + 1) * songs_per_genre
+            print(f"  wrote {done}/{total} songs, {time.perf_counter() - started:.1f} s", flush=True)
+    return folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m gtzan.synthetic",
+        description="Write the synthetic songs as a GTZAN-like audio folder: FOLDER/<genre>/<genre>.000NN.wav.",
+    )
+    parser.add_argument("folder", type=Path, help="a new folder to create")
+    parser.add_argument("--songs-per-genre", type=int, default=100, help="default: %(default)s, as in GTZAN")
+    parser.add_argument("--seed", type=int, default=42, help="default: %(default)s")
+    parser.add_argument("--seconds", type=float, default=GTZAN_CLIP_SECONDS, help="clip length; default: %(default)s")
+    args = parser.parse_args(argv)
+
+    def run() -> None:
+        folder = write_audio_folder(
+            args.folder, songs_per_genre=args.songs_per_genre, seed=args.seed, seconds=args.seconds
+        )
+        print(f"Wrote {len(GENRES) * args.songs_per_genre} songs of {len(GENRES)} genres to {folder}")
+
+    return run_stage(run)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
