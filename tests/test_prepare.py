@@ -155,3 +155,13 @@ def test_a_corrupt_saved_dataset_is_refused(tmp_path):
 def test_an_incomplete_download_is_refused(tmp_path):
     with pytest.raises(ValueError, match="not a complete download"):
         prepare_data(raw_dir=tmp_path / "raw", out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
+
+
+@pytest.mark.parametrize("genres", [10, 3])
+def test_named_classes_must_match_num_classes(tmp_path, genres):
+    raw = write_raw(tmp_path / "raw")
+    names = [f"genre{index}" for index in range(genres)]
+    (raw / "source.json").write_text(json.dumps({"source": "audio", "class_names": names}))
+    with pytest.raises(ValueError, match=rf"the data has {genres} classes \(genre0, .*data.num_classes is 8: set"):
+        prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
+    assert not (tmp_path / "prepared").exists()

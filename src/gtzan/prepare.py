@@ -28,6 +28,7 @@ def prepare_data(*, raw_dir: Path, out_dir: Path, num_classes: int) -> dict:
     if not (raw_dir / SOURCE_FILE).exists():
         raise ValueError(f"{raw_dir} is not a complete download (no {SOURCE_FILE}): run the download stage.")
     source = json.loads((raw_dir / SOURCE_FILE).read_text())
+    check_class_names(source.get("class_names"), num_classes)
 
     splits, specs, song_ids = {}, {}, {}
     for split in SPLITS:
@@ -54,6 +55,16 @@ def prepare_data(*, raw_dir: Path, out_dir: Path, num_classes: int) -> dict:
     }
     _write(out_dir, splits, song_ids if summary["song_ids"] else {}, mean, std, summary)
     return summary
+
+
+def check_class_names(class_names: list[str] | None, num_classes: int) -> None:
+    """A source that names its classes (synthetic, audio folders) must have data.num_classes of them."""
+    if class_names is not None and len(class_names) != num_classes:
+        raise ValueError(
+            f"the data has {len(class_names)} classes ({', '.join(class_names)}) but data.num_classes is "
+            f"{num_classes}: set data.num_classes to {len(class_names)}, or, for an audio folder, "
+            f"list the {num_classes} genre folders to use in data.genres"
+        )
 
 
 def validate_spectrograms(spectrograms: np.ndarray, split: str) -> None:
