@@ -177,6 +177,6 @@ def test_audio_folder_source_splits_by_song_or_segment(tmp_path, split):
     if split == "song":
         assert not set(train_songs) & set(val_songs), "no song on both sides of the split"
     else:
-        # (with seed 0, both validation segments of each genre happen to come from one song)
+        # (seed 1 because with seed 0 each genre's two validation segments happen to be one whole song)
         assert set(train_songs) & set(val_songs), "the segment split puts songs on both sides"
         assert set(train_songs) | set(val_songs) == set(range(10))
