@@ -27,7 +27,7 @@ import soundfile
 
 from gtzan.cli import run_stage
 from gtzan.files import staged_directory
-from gtzan.frontend import FrontEnd, clips_to_segments
+from gtzan.frontend import FrontEnd, clip_to_segments
 
 # Probability that one attribute group of a song (tempo, drums, melody, timbre,
 # noise) is drawn from a random genre's style instead of the song's own genre.
@@ -384,7 +384,7 @@ def make_synthetic_dataset(
             rng = np.random.default_rng([seed, genre_index, song_index])
             audio = render_song(genre_index, rng, frontend.sample_rate, frontend.clip_samples)  # (clip_samples,)
             split = "val" if is_val[genre_index, song_index] else "train"
-            segments[split].append(clips_to_segments(audio[np.newaxis], frontend)[0])
+            segments[split].append(clip_to_segments(audio, frontend))
             labels[split].append(np.full(frontend.segments_per_clip, genre_index, dtype=np.int32))
             done = genre_index * songs_per_genre + song_index + 1
             if done % report_every == 0 or done == total:
