@@ -1,5 +1,6 @@
-"""Stage download: data.source -> data/raw/ (train/ and val/ saved datasets, source.json)."""
+"""Stage download: data.source -> RAW_DIR (train/ and val/ saved datasets, source.json)."""
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -8,17 +9,21 @@ from gtzan.download import fetch_raw_data
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("raw_dir", type=Path)
+    args = parser.parse_args()
+
     params = load_params()
     info = fetch_raw_data(
         source=str(params["data"]["source"]),
-        destination=Path("data/raw"),
+        destination=args.raw_dir,
         seed=params["seed"],
         songs_per_genre=params["data"]["synthetic"]["songs_per_genre"],
         frontend_settings=params["frontend"],
         genres=params["data"]["genres"],
         split=params["data"]["split"],
     )
-    print(f"data/raw/ is ready ({info['source']}).")
+    print(f"{args.raw_dir}/ is ready ({info['source']}).")
 
 
 if __name__ == "__main__":

@@ -1,28 +1,37 @@
-"""Stage evaluate@<name>: models/<name>.keras on the validation split -> eval/<name>/."""
+"""Stage evaluate@NAME: a saved model on the validation split -> its scores and predictions."""
 
+import argparse
 import sys
 from pathlib import Path
 
-from gtzan.cli import architecture_argument, load_params, run_stage
-from gtzan.evaluate import predict_classes, resolve_class_names, write_evaluation
-from gtzan.prepare import load_prepared, load_summary
-
-PREPARED = Path("data/prepared")
+from gtzan.cli import load_params, run_stage
+from gtzan.evaluate import load_model, predict_probabilities, resolve_class_names, write_evaluation
+from gtzan.prepared import load_prepared, load_song_ids, load_summary
 
 
 def main() -> None:
-    name = architecture_argument(__doc__)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("model", type=Path, help="the saved .keras model")
+    parser.add_argument("--data", type=Path, required=True, help="the prepared data directory")
+    parser.add_argument("--out", type=Path, required=True, help="the directory for metrics.json and scores.json")
+    parser.add_argument("--predictions", type=Path, required=True, help="the predictions CSV file to write")
+    args = parser.parse_args()
 
     params = load_params()
-    summary = load_summary(PREPARED)
+    summary = load_summary(args.data)
     class_names = resolve_class_names(params["data"]["class_names"], summary["class_names"], summary["num_classes"])
-    spectrograms, actual = load_prepared(PREPARED, "val")
-    model_path = Path(f"models/{name}.keras")
-    if not model_path.exists():
-        raise ValueError(f"{model_path} not found: run its train stage first (dvc repro train@{name}).")
-    result = write_evaluation(Path(f"eval/{name}"), actual, predict_classes(model_path, spectrograms), class_names)
+    spectrograms, actual = load_prepared(args.data, "val")
+    result = write_evaluation(
+        out_dir=args.out,
+        predictions_path=args.predictions,
+        actual=actual,
+        probabilities=predict_probabilities(load_model(args.model), spectrograms),
+        class_names=class_names,
+        song_ids=load_song_ids(args.data, "val"),
+    )
     worst = min(result["per_genre"].items(), key=lambda item: item[1]["f1"])
-    print(f"{name}: validation accuracy {result['accuracy']:.3f}, macro F1 {result['macro_f1']:.3f}, "
+    songs = f", song accuracy {result['song_accuracy']:.3f}" if "song_accuracy" in result else ""
+    print(f"{args.model}: validation accuracy {result['accuracy']:.3f}{songs}, macro F1 {result['macro_f1']:.3f}, "
           f"weakest genre {worst[0]} (F1 {worst[1]['f1']:.2f})")
 
 

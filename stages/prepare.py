@@ -1,5 +1,6 @@
-"""Stage prepare: data/raw/ -> data/prepared/ (validated, standardized, canonical arrays)."""
+"""Stage prepare: RAW_DIR -> PREPARED_DIR (validated, standardized, canonical arrays)."""
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -8,10 +9,15 @@ from gtzan.prepare import prepare_data
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("raw_dir", type=Path)
+    parser.add_argument("prepared_dir", type=Path)
+    args = parser.parse_args()
+
     params = load_params()
-    summary = prepare_data(raw_dir=Path("data/raw"), out_dir=Path("data/prepared"), num_classes=params["data"]["num_classes"])
+    summary = prepare_data(raw_dir=args.raw_dir, out_dir=args.prepared_dir, num_classes=params["data"]["num_classes"])
     counts = ", ".join(f"{split} {count['total']:,}" for split, count in summary["counts"].items())
-    print(f"data/prepared/ is ready: {counts} examples.")
+    print(f"{args.prepared_dir}/ is ready: {counts} examples.")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""Stage report: metrics/, dvclive/ and eval/ of every architecture -> plots/ (report, curves, headline)."""
+"""Stage report: every architecture's metrics, curves, scores and predictions -> the report and the headline files."""
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -8,14 +9,21 @@ from gtzan.report import write_report
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    for name in ("metrics", "curves", "eval", "predictions"):
+        parser.add_argument(f"--{name}", type=Path, required=True, help=f"the directory of every architecture's {name}")
+    parser.add_argument("--out", type=Path, required=True, help="the directory to write")
+    args = parser.parse_args()
+
     params = load_params()
     markdown = write_report(
         names=list(params["models"]),
         headline=params["model"]["name"],
-        metrics_dir=Path("metrics"),
-        live_dir=Path("dvclive"),
-        eval_dir=Path("eval"),
-        out_dir=Path("plots"),
+        metrics_dir=args.metrics,
+        curves_dir=args.curves,
+        eval_dir=args.eval,
+        predictions_dir=args.predictions,
+        out_dir=args.out,
     )
     print(markdown)
 

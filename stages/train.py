@@ -1,39 +1,42 @@
-"""Stage train@<name>: data/prepared/ -> models/<name>.keras, metrics/<name>.json, dvclive/<name>/."""
+"""Stage train@NAME: the prepared data -> the saved model, its metrics, curves and DVCLive log."""
 
+import argparse
 import sys
 from pathlib import Path
 
-from gtzan.cli import architecture_argument, load_params, run_stage
-from gtzan.models import MODEL_BUILDERS
-from gtzan.prepare import load_prepared, load_song_ids, load_summary
+from gtzan.cli import load_params, run_stage
+from gtzan.errors import UserError
+from gtzan.prepared import load_prepared, load_summary
 from gtzan.train import TrainingConfig, train_model, write_metrics
-
-PREPARED = Path("data/prepared")
 
 
 def main() -> None:
-    name = architecture_argument(__doc__)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("name", help="the architecture: a key of `models:` in params.yaml")
+    parser.add_argument("--data", type=Path, required=True, help="the prepared data directory")
+    parser.add_argument("--model", type=Path, required=True, help="the .keras file to write")
+    parser.add_argument("--metrics", type=Path, required=True, help="the metrics JSON file to write")
+    parser.add_argument("--curves", type=Path, required=True, help="the directory of curve files to write")
+    parser.add_argument("--live", type=Path, required=True, help="DVCLive's directory")
+    args = parser.parse_args()
 
     params = load_params()
-    if name not in params["models"] or name not in MODEL_BUILDERS:
-        raise ValueError(
-            f"unknown architecture '{name}'; params.yaml defines {sorted(params['models'])} "
-            f"and the registry has {sorted(MODEL_BUILDERS)}"
-        )
+    if args.name not in params["models"]:
+        raise UserError(f"params.yaml has no block models.{args.name}; its architectures are {sorted(params['models'])}")
     metrics = train_model(
-        name=name,
-        config=TrainingConfig.from_params(name, params["models"][name]),
-        train_data=load_prepared(PREPARED, "train"),
-        val_data=load_prepared(PREPARED, "val"),
-        num_classes=load_summary(PREPARED)["num_classes"],
+        name=args.name,
+        config=TrainingConfig.from_params(args.name, params["models"][args.name]),
+        train_data=load_prepared(args.data, "train"),
+        val_data=load_prepared(args.data, "val"),
+        num_classes=load_summary(args.data)["num_classes"],
         seed=params["seed"],
         deterministic=params["train"]["deterministic"],
-        model_path=Path(f"models/{name}.keras"),
-        live_dir=Path(f"dvclive/{name}"),
-        val_song_ids=load_song_ids(PREPARED, "val"),
+        model_path=args.model,
+        curves_dir=args.curves,
+        live_dir=args.live,
     )
-    write_metrics(metrics, Path(f"metrics/{name}.json"))
-    print(f"{name}: best validation accuracy {metrics['val_accuracy_best']:.3f} at epoch {metrics['best_epoch']}, "
+    write_metrics(metrics, args.metrics)
+    print(f"{args.name}: best validation accuracy {metrics['val_accuracy_best']:.3f} at epoch {metrics['best_epoch']}, "
           f"{metrics['seconds_per_epoch']:.1f} s/epoch")
 
 

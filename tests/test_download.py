@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gtzan.cli import UserError
+from gtzan.errors import UserError
 from gtzan.datasets import find_saved_datasets, identify_splits, load_split, save_split
 from gtzan.download import GDRIVE_FOLDER_ID, fetch_raw_data
 

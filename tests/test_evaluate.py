@@ -6,8 +6,16 @@ import json
 import numpy as np
 import pytest
 
-from gtzan.evaluate import confusion_matrix, predict_classes, resolve_class_names, scores, write_evaluation
-from gtzan.models import build_model
+from gtzan.architectures import build_model
+from gtzan.errors import UserError
+from gtzan.evaluate import (
+    confusion_matrix,
+    load_model,
+    predict_probabilities,
+    resolve_class_names,
+    scores,
+    write_evaluation,
+)
 
 
 def test_confusion_matrix_counts_actual_by_predicted():
@@ -35,16 +43,37 @@ def test_a_genre_never_predicted_scores_zero_not_nan():
 
 
 def test_write_evaluation_uses_genre_names(tmp_path):
-    write_evaluation(tmp_path, np.array([0, 1]), np.array([1, 1]), ["blues", "jazz"])
-    with (tmp_path / "predictions.csv").open() as file:
+    probabilities = np.array([[0.4, 0.6], [0.1, 0.9]])
+    write_evaluation(
+        out_dir=tmp_path / "eval", predictions_path=tmp_path / "predictions" / "m.csv",
+        actual=np.array([0, 1]), probabilities=probabilities, class_names=["blues", "jazz"],
+    )
+    with (tmp_path / "predictions" / "m.csv").open() as file:
         assert list(csv.DictReader(file)) == [{"actual": "blues", "predicted": "jazz"}, {"actual": "jazz", "predicted": "jazz"}]
-    assert json.loads((tmp_path / "scores.json").read_text())["accuracy"] == 0.5
+    written = json.loads((tmp_path / "eval" / "scores.json").read_text())
+    assert written["accuracy"] == 0.5
+    assert written["confusion"]["counts"] == [[0, 1], [0, 1]] and written["confusion"]["class_names"] == ["blues", "jazz"]
+    assert json.loads((tmp_path / "eval" / "metrics.json").read_text()) == {"accuracy": 0.5, "macro_f1": 0.333333}
+
+
+def test_song_accuracy_is_scored_where_song_ids_are_known(tmp_path):
+    # 3 songs of 2 segments: song 0 right twice, song 1 right on average, song 2 wrong on average
+    probabilities = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4], [0.3, 0.7], [0.45, 0.55]])
+    actual = np.array([0, 0, 1, 1, 0, 0])
+    result = write_evaluation(
+        out_dir=tmp_path, predictions_path=tmp_path / "p.csv", actual=actual, probabilities=probabilities,
+        class_names=["a", "b"], song_ids=np.array([0, 0, 1, 1, 2, 2]),
+    )
+    assert result["accuracy"] == pytest.approx(3 / 6, abs=1e-6)
+    assert result["song_accuracy"] == pytest.approx(2 / 3, abs=1e-6) and result["songs"] == 3
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["song_accuracy"] == result["song_accuracy"] and metrics["songs"] == 3
 
 
 def test_class_names_default_to_the_dataset_and_are_checked():
     assert resolve_class_names(None, ["0", "1"], 2) == ["0", "1"]
     assert resolve_class_names(["rock", "pop"], ["0", "1"], 2) == ["rock", "pop"]
-    with pytest.raises(ValueError, match=r"data.class_names must be null or a list of 2 names"):
+    with pytest.raises(UserError, match=r"data.class_names must be null or a list of 2 names"):
         resolve_class_names(["rock"], ["0", "1"], 2)
 
 
@@ -52,7 +81,20 @@ def test_predictions_of_a_saved_model_run_in_inference_mode(tmp_path):
     model = build_model("cnn_gru_aug", (80, 80, 1), 4)
     model.save(tmp_path / "model.keras")
     spectrograms = np.random.default_rng(0).normal(size=(6, 80, 80, 1)).astype(np.float32)
-    first = predict_classes(tmp_path / "model.keras", spectrograms)
-    second = predict_classes(tmp_path / "model.keras", spectrograms)
-    assert first.shape == (6,) and first.dtype == np.int32 and set(first) <= {0, 1, 2, 3}
+    first = predict_probabilities(load_model(tmp_path / "model.keras"), spectrograms)
+    second = predict_probabilities(load_model(tmp_path / "model.keras"), spectrograms)
+    assert first.shape == (6, 4)
+    np.testing.assert_allclose(first.sum(axis=1), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(first, second)  # augmentation is off at inference
+
+
+def test_a_model_file_that_is_missing_a_folder_or_damaged_is_named(tmp_path):
+    with pytest.raises(UserError, match=r"model file .*none.keras not found: train it first"):
+        load_model(tmp_path / "none.keras")
+    with pytest.raises(UserError, match=r"is a directory, not a saved keras model"):
+        load_model(tmp_path)
+    build_model("parallel_cnn", (80, 80, 1), 4).save(tmp_path / "model.keras")
+    data = (tmp_path / "model.keras").read_bytes()
+    (tmp_path / "truncated.keras").write_bytes(data[: len(data) // 2])
+    with pytest.raises(UserError, match=r"truncated.keras cannot be loaded as a keras model .*retrain it"):
+        load_model(tmp_path / "truncated.keras")

@@ -5,9 +5,10 @@ import inspect
 import keras
 import numpy as np
 import pytest
+from conftest import read_yaml
 from keras import layers
 
-from gtzan.models import DEFAULT_INPUT_SHAPE, MODEL_BUILDERS, build_model, hyperparameter_names
+from gtzan.architectures import DEFAULT_INPUT_SHAPE, architecture_names, build_model, builder, hyperparameter_names
 
 # keras' own saving code converts variables with np.array(x), which numpy 2 flags; nothing here to fix.
 NUM_CLASSES = 8
@@ -132,7 +133,7 @@ def test_cnn_grus_have_two_grus_in_place_of_the_bilstms(name):
     assert not layers_of(model, layers.LSTM) and not layers_of(model, layers.Bidirectional)
 
 
-@pytest.mark.parametrize("name", sorted(MODEL_BUILDERS))
+@pytest.mark.parametrize("name", architecture_names())
 def test_only_cnn_gru_aug_augments(name):
     model = build_model(name, DEFAULT_INPUT_SHAPE, NUM_CLASSES)
     found = [type(layer) for layer in model.layers if isinstance(layer, AUGMENTATIONS)]
@@ -232,7 +233,7 @@ def test_standalone_rnns_read_the_80_time_steps_without_convolution(name, recurr
 
 @pytest.mark.parametrize(
     "name",
-    [pytest.param(name, marks=pytest.mark.slow) if name == "resnet50" else name for name in sorted(MODEL_BUILDERS)],
+    [pytest.param(name, marks=pytest.mark.slow) if name == "resnet50" else name for name in architecture_names()],
 )
 def test_every_model_predicts_trains_and_survives_a_save_load_round_trip(name, tmp_path):
     keras.utils.set_random_seed(0)
@@ -260,9 +261,9 @@ def test_every_model_predicts_trains_and_survives_a_save_load_round_trip(name, t
     np.testing.assert_allclose(reloaded(x, training=False).numpy(), model(x, training=False).numpy(), rtol=1e-6, atol=1e-7)
 
 
-@pytest.mark.parametrize("name", sorted(MODEL_BUILDERS))
+@pytest.mark.parametrize("name", architecture_names())
 def test_every_hyperparameter_is_a_keyword_with_a_default(name):
-    parameters = list(inspect.signature(MODEL_BUILDERS[name]).parameters.values())
+    parameters = list(inspect.signature(builder(name)).parameters.values())
     assert [parameter.name for parameter in parameters[:2]] == ["input_shape", "num_classes"]
     for parameter in parameters[2:]:
         assert parameter.kind is inspect.Parameter.KEYWORD_ONLY and parameter.default is not inspect.Parameter.empty
@@ -276,22 +277,29 @@ def test_hyperparameters_from_params_yaml_reach_the_layers():
     assert model.get_layer("dropout").rate == 0.5
 
 
+def test_every_architecture_module_builds_a_model_of_its_own_name_and_has_a_params_block():
+    assert set(architecture_names()) == set(read_yaml("params.yaml")["models"])
+    for name in architecture_names():
+        assert builder(name).__module__ == f"gtzan.architectures.{name}"
+    assert "blocks" not in architecture_names()
+
+
 # --- Bad input ----------------------------------------------------------------------------------
 
 
 def test_an_unknown_model_name_lists_the_valid_names():
-    with pytest.raises(ValueError, match=r"Unknown model 'cnn_lstm'; valid names are \[.*'cnn_bilstm'.*'resnet50'.*\]") as error:
+    with pytest.raises(ValueError, match=r"unknown architecture 'cnn_lstm'; valid names are \[.*'cnn_bilstm'.*'resnet50'.*\]") as error:
         build_model("cnn_lstm", DEFAULT_INPUT_SHAPE, NUM_CLASSES)
-    assert all(repr(name) in str(error.value) for name in MODEL_BUILDERS)
+    assert all(repr(name) in str(error.value) for name in architecture_names())
 
 
 def test_an_unknown_hyperparameter_lists_the_accepted_ones():
-    with pytest.raises(ValueError, match=r"Unknown hyperparameters \['gru_units'\] for model 'cnn_gru'") as error:
+    with pytest.raises(ValueError, match=r"unknown hyperparameters \['gru_units'\] for architecture 'cnn_gru'") as error:
         build_model("cnn_gru", DEFAULT_INPUT_SHAPE, NUM_CLASSES, {"gru_units": 64})
     assert "accepted hyperparameters are ['conv_filters', 'kernel_size', 'recurrent_units', 'dense_units', 'dropout']" in str(error.value)
-    with pytest.raises(ValueError, match=r"for model 'parallel_cnn'; accepted hyperparameters are \['negative_slope'\]"):
+    with pytest.raises(ValueError, match=r"for architecture 'parallel_cnn'; accepted hyperparameters are \['negative_slope'\]"):
         build_model("parallel_cnn", DEFAULT_INPUT_SHAPE, NUM_CLASSES, {"filters": 8})
-    with pytest.raises(ValueError, match=r"for model 'resnet50'; accepted hyperparameters are \[\]"):
+    with pytest.raises(ValueError, match=r"for architecture 'resnet50'; accepted hyperparameters are \[\]"):
         build_model("resnet50", DEFAULT_INPUT_SHAPE, NUM_CLASSES, {"weights": "imagenet"})
 
 

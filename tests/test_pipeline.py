@@ -17,40 +17,6 @@ from conftest import REPO_ROOT, read_yaml
 BIN = Path(sys.executable).parent
 
 
-def test_every_architecture_has_its_stage_params_and_charts():
-    params, pipeline = read_yaml("params.yaml"), read_yaml("dvc.yaml")
-    from gtzan.models import MODEL_BUILDERS
-
-    assert set(params["models"]) == set(MODEL_BUILDERS)
-    assert params["model"]["name"] in params["models"]
-    plots = {name: spec for entry in pipeline["plots"] for name, spec in entry.items()}
-    for name in params["models"]:
-        for metric in ("loss", "accuracy"):
-            files = plots[f"{name} {metric}"]["y"]
-            assert files == {
-                f"dvclive/{name}/plots/metrics/train/{metric}.tsv": metric,
-                f"dvclive/{name}/plots/metrics/eval/{metric}.tsv": metric,
-            }
-        assert plots[f"{name} confusion"] == {
-            "template": "confusion", "x": "actual", "y": {f"eval/{name}/predictions.csv": "predicted"}
-        }
-    assert plots["headline loss"]["y"] == {"plots/headline/curves.csv": ["train_loss", "val_loss"]}
-    assert plots["headline confusion"]["y"] == {"plots/headline/predictions.csv": "predicted"}
-
-
-def test_dvc_plots_pages_use_the_inlined_vega_that_dvc_render_expects():
-    from dvc_render.vega import VegaRenderer
-
-    config = (REPO_ROOT / ".dvc/config").read_text()
-    assert "html_template = ../vendor/vega/template.html" in config
-    template = (REPO_ROOT / "vendor/vega/template.html").read_text()
-    wanted = re.findall(r"npm/([a-z-]+@[\d.]+)", VegaRenderer.SCRIPTS)
-    assert len(wanted) == 3, VegaRenderer.SCRIPTS
-    for library in wanted:
-        assert f'data-library="{library}"' in template, f"{library} changed: run python vendor/vega/build.py"
-    assert template.count("{plot_divs}") == 1 and "{scripts}" not in template
-
-
 def assert_draws_offline(page: Path) -> None:
     html = page.read_text()
     assert "vegaEmbed(" in html and 'data-library="vega-embed@' in html
@@ -73,7 +39,7 @@ def copy_repository(destination: Path) -> None:
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
         cwd=REPO_ROOT, capture_output=True, text=True, check=True,
     ).stdout.split("\0")
-    skip = ("data/", "models/", "metrics/", "dvclive/", "plots/", "dvc.lock")
+    skip = ("data/", "models/", "metrics/", "curves/", "dvclive/", "eval/", "predictions/", "plots/", "dvc.lock")
     for name in filter(None, listed):
         if name.startswith(skip) or not (REPO_ROOT / name).exists():
             continue
@@ -109,8 +75,9 @@ class Repo:
         (self.path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory) -> Repo:
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory) -> tuple[Repo, str]:
+    """A temporary copy of the repository, shrunk, after one `dvc repro` (committed), and that run's output."""
     repo = Repo(tmp_path_factory.mktemp("pipeline") / "repo")
     repo.path.mkdir()
     copy_repository(repo.path)
@@ -118,17 +85,29 @@ def repo(tmp_path_factory) -> Repo:
     repo.run("git", "init", "-q")
     repo.run("git", "add", "-A")
     repo.run("git", "commit", "-qm", "tiny configuration")
-    return repo
+    output = repo.dvc("repro")
+    repo.run("git", "add", "-A")
+    repo.run("git", "commit", "-qm", "trained")
+    return repo, output
+
+
+@pytest.fixture
+def repo(trained, tmp_path) -> Repo:
+    """A test's own copy of the trained repository (git history, DVC cache and outputs included)."""
+    shutil.copytree(trained[0].path, tmp_path / "repo", symlinks=True)
+    return Repo(tmp_path / "repo")
+
+
+def ran(output: str) -> set[str]:
+    return set(re.findall(r"Running stage '([^']+)'", output))
 
 
 @pytest.mark.slow
-def test_dvc_repro_end_to_end(repo):
+def test_dvc_repro_end_to_end(trained, repo):
     params = read_yaml("params.yaml")
     names = list(params["models"])
-    output = repo.dvc("repro")
-    stages = ["download", "prepare", *(f"train@{name}" for name in names), *(f"evaluate@{name}" for name in names)]
-    for stage in [*stages, "report"]:
-        assert f"Running stage '{stage}'" in output
+    stages = {"download", "prepare", "report", *(f"train@{name}" for name in names), *(f"evaluate@{name}" for name in names)}
+    assert ran(trained[1]) == stages
 
     summary = repo.json("data/prepared/summary.json")
     assert summary["counts"]["train"]["total"] == 8 * 4 * 3 and summary["counts"]["val"]["total"] == 8 * 1 * 3
@@ -136,15 +115,18 @@ def test_dvc_repro_end_to_end(repo):
     for name in names:
         metrics = repo.json(f"metrics/{name}.json")
         assert metrics["epochs"] == 1 and 0.0 <= metrics["val_accuracy_best"] <= 1.0
-        assert 0.0 <= metrics["val_song_accuracy"] <= 1.0, "the synthetic data carries song ids"
         assert (repo.path / f"models/{name}.keras").stat().st_size > 0
         assert (repo.path / f"plots/curves/{name}.png").read_bytes().startswith(b"\x89PNG")
-        assert (repo.path / f"dvclive/{name}/plots/metrics/eval/accuracy.tsv").exists()
+        for metric in ("loss", "accuracy"):
+            assert (repo.path / f"curves/{name}/{metric}.csv").read_text().startswith("epoch,train,validation\n1,")
+        evaluation = repo.json(f"eval/{name}/metrics.json")
+        assert 0.0 <= evaluation["song_accuracy"] <= 1.0 and evaluation["songs"] == 8, "the synthetic data carries song ids"
         scores = repo.json(f"eval/{name}/scores.json")
         assert set(scores["per_genre"]) == set(summary["class_names"]) and len(summary["class_names"]) == 8
-        assert sum(genre["support"] for genre in scores["per_genre"].values()) == 24
+        assert sum(map(sum, scores["confusion"]["counts"])) == 24
+        assert len((repo.path / f"predictions/{name}.csv").read_text().splitlines()) == 1 + 24
     headline = repo.json("plots/headline/metrics.json")
-    assert headline["model"] == params["model"]["name"]
+    assert headline["model"] == params["model"]["name"] and "val_song_accuracy" in headline
     report = (repo.path / "plots/report.md").read_text()
     assert all(f"| {name} |" in report or f"| **{name}** |" in report for name in names)
     assert (repo.path / "plots/report.html").read_text().count("data:image/png;base64,") == len(names) + 2
@@ -155,30 +137,77 @@ def test_dvc_repro_end_to_end(repo):
     assert "Running stage" not in repo.dvc("repro")
     assert json.loads(repo.dvc("status", "--json")) == {}
 
-    # One architecture's hyperparameters changed: only its stage (and the report) rerun.
-    edited, untouched = names[0], names[1:]
+    # One architecture's hyperparameters changed: only its stages (and the report) rerun.
+    edited = names[0]
     repo.edit_params(lambda p: p["models"][edited].update(batch_size=16))
-    output = repo.dvc("repro")
-    assert f"Running stage 'train@{edited}'" in output and f"Running stage 'evaluate@{edited}'" in output
-    assert not any(f"Running stage 'train@{name}'" in output for name in untouched)
-    assert not any(f"Running stage 'evaluate@{name}'" in output for name in untouched)
-    assert "Running stage 'prepare'" not in output and "Running stage 'download'" not in output
+    assert ran(repo.dvc("repro")) == {f"train@{edited}", f"evaluate@{edited}", "report"}
 
-    repo.run("git", "add", "-A")
-    repo.run("git", "commit", "-qm", "trained")
     repo.dvc("plots", "show", "-o", "plots_html")
-    assert_draws_offline(repo.path / "plots_html/index.html")
+    page = repo.path / "plots_html/index.html"
+    assert_draws_offline(page)
+    html = page.read_text()
+    for name in names:
+        assert f"curves/{name}/loss.csv" in html and f"curves/{name}/accuracy.csv" in html
+        assert f"predictions/{name}.csv" in html
+    assert "plots/headline/curves/loss.csv" in html and "plots/headline/predictions.csv" in html
+
+
+@pytest.mark.slow
+def test_editing_a_source_file_makes_exactly_its_stages_stale(repo):
+    names = list(read_yaml("params.yaml")["models"])
+
+    def stale_after_editing(path: str) -> set[str]:
+        repo.run("git", "checkout", "-q", "--", ".")
+        with (repo.path / path).open("a") as file:
+            file.write("\n# an edit\n")
+        return set(json.loads(repo.dvc("status", "--json")))
+
+    assert stale_after_editing("src/gtzan/audio.py") == {"download"}
+    assert stale_after_editing("src/gtzan/songs.py") == {"download", *(f"evaluate@{name}" for name in names)}
+    assert stale_after_editing("src/gtzan/architectures/cnn_gru.py") == {"train@cnn_gru"}
+    assert stale_after_editing("src/gtzan/train.py") == {f"train@{name}" for name in names}
+    assert stale_after_editing("src/gtzan/curves.py") == {"report", *(f"train@{name}" for name in names)}
+
+
+TOY_ARCHITECTURE = """\"\"\"A toy architecture: global average pooling and a softmax.\"\"\"
+
+import keras
+from keras import layers
+
+
+def build_toy(input_shape, num_classes: int, *, hidden_units: int = 4) -> keras.Model:
+    inputs = keras.Input(shape=input_shape, name="log_mel")
+    x = layers.GlobalAveragePooling2D(name="pool")(inputs)
+    x = layers.Dense(units=hidden_units, activation="relu", name="hidden")(x)
+    outputs = layers.Dense(units=num_classes, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs=inputs, outputs=outputs, name="toy")
+"""
+
+
+@pytest.mark.slow
+def test_adding_an_architecture_needs_a_module_and_a_params_block_only(repo):
+    dvc_yaml = (repo.path / "dvc.yaml").read_text()
+    (repo.path / "src/gtzan/architectures/toy.py").write_text(TOY_ARCHITECTURE)
+    block = {"epochs": 2, "batch_size": 32, "optimizer": "adam", "learning_rate": 1.0e-3, "architecture": {"hidden_units": 8}}
+    repo.edit_params(lambda p: p["models"].update(toy=block))
+
+    assert ran(repo.dvc("repro")) == {"train@toy", "evaluate@toy", "report"}
+    assert (repo.path / "dvc.yaml").read_text() == dvc_yaml
+    assert repo.json("metrics/toy.json")["epochs"] == 2
+    assert "accuracy" in repo.json("eval/toy/metrics.json")
+    assert "| toy |" in (repo.path / "plots/report.md").read_text()
+    plotted = repo.dvc("plots", "show", "--json")
+    for path in ("curves/toy/loss.csv", "curves/toy/accuracy.csv", "predictions/toy.csv", "curves/cnn_gru/loss.csv"):
+        assert path in plotted, f"{path} is not among the charts of dvc plots show"
 
 
 @pytest.mark.slow
 def test_experiments_on_model_name_retrain_nothing_and_diff(repo):
-    if not (repo.path / "dvc.lock").exists():
-        pytest.skip("needs test_dvc_repro_end_to_end to have run")
     names = list(read_yaml("params.yaml")["models"])
     experiments = {}
     for name in names[:2]:
         output = repo.dvc("exp", "run", "-n", f"study-{name}", "-S", f"model.name={name}")
-        assert "Running stage 'train@" not in output, "changing model.name retrains nothing"
+        assert ran(output) == {"report"}, "changing model.name retrains nothing"
         assert repo.json("plots/headline/metrics.json")["model"] == name
         experiments[name] = f"study-{name}"
 
@@ -189,15 +218,11 @@ def test_experiments_on_model_name_retrain_nothing_and_diff(repo):
     assert_draws_offline(repo.path / "diff_html/index.html")
     html = (repo.path / "diff_html/index.html").read_text()
     assert all(name in html for name in experiments.values())
-    assert "headline confusion" in html and "headline loss" in html
+    assert "plots/headline/curves/loss.csv" in html and "plots/headline/predictions.csv" in html
 
 
 @pytest.mark.slow
 def test_a_queued_sweep_runs_and_compares(repo):
-    if not (repo.path / "dvc.lock").exists():
-        pytest.skip("needs test_dvc_repro_end_to_end to have run")
-    repo.run("git", "add", "-A")
-    repo.run("git", "commit", "-qm", "before the sweep")
     name = read_yaml("params.yaml")["model"]["name"]
     rates = ["5.0e-3", "2.0e-2"]
     for rate in rates:
@@ -252,8 +277,7 @@ def test_dvc_repro_on_an_audio_folder_then_the_segment_split(tmp_path):
     train_songs = np.load(repo.path / "data/prepared/train/song_ids.npy")
     val_songs = np.load(repo.path / "data/prepared/val/song_ids.npy")
     assert not set(train_songs) & set(val_songs), "no song on both sides of the split"
-    metrics = repo.json(f"metrics/{architecture}.json")
-    assert 0.0 <= metrics["val_song_accuracy"] <= 1.0
+    assert 0.0 <= repo.json(f"eval/{architecture}/metrics.json")["song_accuracy"] <= 1.0
     assert "val_song_accuracy" in repo.json("plots/headline/metrics.json")
     assert set(repo.json(f"eval/{architecture}/scores.json")["per_genre"]) == set(genres)
 

@@ -11,7 +11,7 @@ import soundfile
 
 from gtzan.audio import audio_segments, load_audio
 from gtzan.frontend import FrontEnd
-from gtzan.models import build_model
+from gtzan.architectures import build_model
 from gtzan.predict import main, predict_file
 
 FRONTEND = FrontEnd(segments_per_clip=3)  # 80 x 80 segments of 2 s, 6 s clips

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from gtzan.datasets import save_split
-from gtzan.prepare import load_prepared, load_song_ids, load_summary, prepare_data
+from gtzan.prepare import prepare_data
+from gtzan.prepared import load_prepared, load_song_ids, load_summary
 
 NUM_CLASSES = 8
 

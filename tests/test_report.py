@@ -1,21 +1,20 @@
 """The report stage: comparison table, learning-curve PNGs and the headline files."""
 
-import csv
 import json
 
+import numpy as np
 import pytest
 
-import numpy as np
-
+from gtzan.curves import read_curves, write_curves
 from gtzan.evaluate import write_evaluation
-from gtzan.report import SPEC_FIGURES, read_curves, write_report
+from gtzan.report import SPEC_FIGURES, write_report
 from gtzan.train import write_metrics
 
 GENRES = ["rock", "jazz", "pop"]
 
 
 def fake_run(root, name: str, val_accuracy: list[float]) -> None:
-    """What a train stage leaves: metrics/<name>.json and DVCLive's per-epoch TSV files."""
+    """What the train and evaluate stages leave: metrics/<name>.json, curves/<name>/, eval/<name>/, predictions/<name>.csv."""
     epochs = len(val_accuracy)
     best = max(range(epochs), key=val_accuracy.__getitem__)
     write_metrics(
@@ -26,23 +25,23 @@ def fake_run(root, name: str, val_accuracy: list[float]) -> None:
         },
         root / "metrics" / f"{name}.json",
     )
-    values = {"train": {"loss": [2.0 - 0.1 * e for e in range(epochs)], "accuracy": [0.2 + 0.1 * e for e in range(epochs)]},
-              "eval": {"loss": [2.1 - 0.1 * e for e in range(epochs)], "accuracy": val_accuracy}}
-    for split, metrics in values.items():
-        for metric, series in metrics.items():
-            path = root / "dvclive" / name / "plots" / "metrics" / split / f"{metric}.tsv"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            rows = [f"{1700000000 + step}\t{step}\t{value}" for step, value in enumerate(series)]
-            path.write_text("\n".join(["timestamp\tstep\t" + metric, *rows]) + "\n")
+    write_curves(root / "curves" / name, {
+        "loss": [2.0 - 0.1 * e for e in range(epochs)], "val_loss": [2.1 - 0.1 * e for e in range(epochs)],
+        "accuracy": [0.2 + 0.1 * e for e in range(epochs)], "val_accuracy": val_accuracy,
+    })
     actual = np.array([0, 0, 1, 1, 2, 2])
-    write_evaluation(root / "eval" / name, actual, np.array([0, 0, 1, 0, 2, 1]), GENRES)
+    probabilities = np.eye(3)[[0, 0, 1, 0, 2, 1]]
+    write_evaluation(
+        out_dir=root / "eval" / name, predictions_path=root / "predictions" / f"{name}.csv",
+        actual=actual, probabilities=probabilities, class_names=GENRES,
+    )
 
 
 def report(tmp_path, headline: str) -> str:
     return write_report(
         names=["parallel_cnn", "cnn_rnn"], headline=headline,
-        metrics_dir=tmp_path / "metrics", live_dir=tmp_path / "dvclive", eval_dir=tmp_path / "eval",
-        out_dir=tmp_path / "plots",
+        metrics_dir=tmp_path / "metrics", curves_dir=tmp_path / "curves", eval_dir=tmp_path / "eval",
+        predictions_dir=tmp_path / "predictions", out_dir=tmp_path / "plots",
     )
 
 
@@ -62,23 +61,41 @@ def test_report_compares_every_architecture_and_headlines_one(tmp_path):
     assert "<td>jazz</td><td>0.500</td><td>0.500</td><td>0.500</td><td>2</td>" in page
     assert "jazz taken for rock: 1 segments (50% of the errors)" in page
     assert (tmp_path / "plots" / "headline" / "predictions.csv").read_text() == (
-        tmp_path / "eval" / "cnn_rnn" / "predictions.csv"
+        tmp_path / "predictions" / "cnn_rnn.csv"
     ).read_text()
     for name in ("parallel_cnn", "cnn_rnn"):
         assert (tmp_path / "plots" / "curves" / f"{name}.png").read_bytes().startswith(b"\x89PNG")
 
     headline = json.loads((tmp_path / "plots" / "headline" / "metrics.json").read_text())
     assert headline["model"] == "cnn_rnn" and headline["val_accuracy_best"] == 0.5 and headline["macro_f1"] == 0.655556
-    with (tmp_path / "plots" / "headline" / "curves.csv").open() as file:
-        rows = list(csv.DictReader(file))
-    assert [row["epoch"] for row in rows] == ["1", "2"]
-    assert float(rows[1]["val_accuracy"]) == 0.5 and float(rows[0]["train_loss"]) == 2.0
+    for metric in ("loss", "accuracy"):
+        copied = (tmp_path / "plots" / "headline" / "curves" / f"{metric}.csv").read_text()
+        assert copied == (tmp_path / "curves" / "cnn_rnn" / f"{metric}.csv").read_text()
 
 
-def test_read_curves_pairs_train_and_validation(tmp_path):
+def test_curves_round_trip_train_and_validation(tmp_path):
     fake_run(tmp_path, "cnn_rnn", [0.3, 0.5])
-    curves = read_curves(tmp_path / "dvclive" / "cnn_rnn")
-    assert curves["val_accuracy"] == [0.3, 0.5] and curves["train_accuracy"] == pytest.approx([0.2, 0.3])
+    assert (tmp_path / "curves" / "cnn_rnn" / "accuracy.csv").read_text().splitlines() == [
+        "epoch,train,validation", "1,0.200000,0.300000", "2,0.300000,0.500000"
+    ]
+    curves = read_curves(tmp_path / "curves" / "cnn_rnn")
+    assert curves["accuracy"] == {"train": pytest.approx([0.2, 0.3]), "validation": [0.3, 0.5]}
+    assert curves["loss"]["train"] == pytest.approx([2.0, 1.9])
+
+
+def test_song_accuracy_shows_where_the_data_has_song_ids(tmp_path):
+    fake_run(tmp_path, "parallel_cnn", [0.4])
+    fake_run(tmp_path, "cnn_rnn", [0.3])
+    write_evaluation(
+        out_dir=tmp_path / "eval" / "cnn_rnn", predictions_path=tmp_path / "predictions" / "cnn_rnn.csv",
+        actual=np.array([0, 0, 1, 1, 2, 2]), probabilities=np.eye(3)[[0, 0, 1, 0, 2, 1]], class_names=GENRES,
+        song_ids=np.array([0, 0, 1, 1, 2, 2]),
+    )
+    markdown = report(tmp_path, headline="cnn_rnn")
+    assert "| **cnn_rnn** | 30.0% | 30.0% | 33.3% |" in markdown
+    assert "| parallel_cnn | 40.0% | 40.0% | unknown (no song ids) |" in markdown
+    headline = json.loads((tmp_path / "plots" / "headline" / "metrics.json").read_text())
+    assert headline["val_song_accuracy"] == 0.333333
 
 
 def test_unknown_headline_lists_the_valid_names(tmp_path):

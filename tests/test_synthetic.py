@@ -1,32 +1,28 @@
-"""The synthetic dataset: shapes, labels, a split by song, and determinism from the seed."""
+"""The synthetic dataset: shapes, labels, song ids, and determinism from the seed."""
 
 import numpy as np
 import pytest
 
+from gtzan.errors import UserError
 from gtzan.frontend import FrontEnd, clip_to_segments
 from gtzan.synthetic import GENRES, make_synthetic_dataset, render_song
 
 # 2 segments of 2 s per song (4 s songs) instead of 15: same segment shape, 7x less rendering.
 SMALL = FrontEnd(segments_per_clip=2)
 SONGS_PER_GENRE = 3
-FRACTION = 0.34  # round(0.34 * 3) = 1 validation song per genre
 
 
-def make(seed: int = 0) -> dict:
-    return make_synthetic_dataset(
-        songs_per_genre=SONGS_PER_GENRE, seed=seed, frontend=SMALL, validation_fraction=FRACTION
-    )
+def make(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return make_synthetic_dataset(songs_per_genre=SONGS_PER_GENRE, seed=seed, frontend=SMALL)
 
 
-def make_tiny(seed: int) -> dict:
-    """2 songs per genre of one 2 s segment each, one song per split."""
-    return make_synthetic_dataset(
-        songs_per_genre=2, seed=seed, frontend=FrontEnd(segments_per_clip=1), validation_fraction=0.5
-    )
+def make_tiny(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """2 songs per genre of one 2 s segment each."""
+    return make_synthetic_dataset(songs_per_genre=2, seed=seed, frontend=FrontEnd(segments_per_clip=1))
 
 
 @pytest.fixture(scope="module")
-def dataset() -> dict:
+def dataset() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return make(seed=0)
 
 
@@ -35,49 +31,34 @@ def test_there_are_8_distinct_genres():
 
 
 def test_shapes_dtypes_and_finite_values(dataset):
-    for split, songs in (("train", 2), ("val", 1)):
-        x, y = dataset[split]
-        count = len(GENRES) * songs * SMALL.segments_per_clip
-        assert x.shape == (count, 80, 80, 1) and x.dtype == np.float32
-        assert y.shape == (count,) and y.dtype == np.int32
-        assert np.isfinite(x).all()
-        assert -110.0 < x.min() and x.max() < 60.0  # decibels
+    x, y, song_ids = dataset
+    count = len(GENRES) * SONGS_PER_GENRE * SMALL.segments_per_clip
+    assert x.shape == (count, 80, 80, 1) and x.dtype == np.float32
+    assert y.shape == song_ids.shape == (count,) and y.dtype == song_ids.dtype == np.int32
+    assert np.isfinite(x).all()
+    assert -110.0 < x.min() and x.max() < 60.0  # decibels
 
 
-def test_every_class_is_in_both_splits_with_whole_songs(dataset):
-    for split, songs in (("train", 2), ("val", 1)):
-        _, y = dataset[split]
-        np.testing.assert_array_equal(np.bincount(y, minlength=8), np.full(8, songs * SMALL.segments_per_clip))
-        # A song's segments are contiguous: each block of segments_per_clip shares one label.
-        blocks = y.reshape(-1, SMALL.segments_per_clip)  # (songs, segments)
-        assert (blocks == blocks[:, :1]).all()
-
-
-def test_every_song_is_in_exactly_one_split(dataset):
-    by_split = {split: x.reshape(-1, SMALL.segments_per_clip, 80, 80, 1) for split, (x, _) in dataset.items()}
-    for genre_index in range(len(GENRES)):
-        for song_index in range(SONGS_PER_GENRE):
-            rng = np.random.default_rng([0, genre_index, song_index])
-            audio = render_song(genre_index, rng, SMALL.sample_rate, SMALL.clip_samples)
-            song = clip_to_segments(audio, SMALL)  # (segments, 80, 80, 1)
-            found = sum(
-                int(np.allclose(candidate, song, atol=1e-3)) for songs in by_split.values() for candidate in songs
-            )
-            assert found == 1, f"{GENRES[genre_index]} song {song_index} found {found} times"
+def test_every_song_is_its_segments_in_order_with_one_label(dataset):
+    x, y, song_ids = dataset
+    np.testing.assert_array_equal(np.bincount(y), np.full(8, SONGS_PER_GENRE * SMALL.segments_per_clip))
+    np.testing.assert_array_equal(song_ids, np.repeat(np.arange(8 * SONGS_PER_GENRE), SMALL.segments_per_clip))
+    np.testing.assert_array_equal(y, song_ids // SONGS_PER_GENRE)
+    genre_index, song_index = 5, 2
+    rng = np.random.default_rng([0, genre_index, song_index])
+    song = clip_to_segments(render_song(genre_index, rng, SMALL.sample_rate, SMALL.clip_samples), SMALL)
+    np.testing.assert_allclose(x[song_ids == genre_index * SONGS_PER_GENRE + song_index], song, atol=1e-3)
 
 
 def test_the_same_seed_gives_the_same_arrays(dataset):
-    again = make(seed=0)
-    for split in ("train", "val"):
-        np.testing.assert_array_equal(again[split][0], dataset[split][0])
-        np.testing.assert_array_equal(again[split][1], dataset[split][1])
+    for again, first in zip(make(seed=0), dataset):
+        np.testing.assert_array_equal(again, first)
 
 
 def test_another_seed_gives_other_songs():
-    first, other = make_tiny(seed=0), make_tiny(seed=1)
-    for split in ("train", "val"):
-        assert first[split][0].shape == other[split][0].shape == (8, 80, 80, 1)
-        assert not np.allclose(other[split][0], first[split][0])
+    first, other = make_tiny(seed=0)[0], make_tiny(seed=1)[0]
+    assert first.shape == other.shape == (16, 80, 80, 1)
+    assert not np.allclose(other, first)
 
 
 def test_progress_is_printed(capsys):
@@ -98,19 +79,9 @@ def test_render_song_depends_only_on_its_generator():
     assert not np.array_equal(first, render_song(3, np.random.default_rng(8), 16000, 8000))
 
 
-@pytest.mark.parametrize(
-    ("songs_per_genre", "fraction", "message"),
-    [
-        (1, 0.2, "songs_per_genre must be at least 2"),
-        (10, 0.0, r"validation_fraction must be in \(0, 1\)"),
-        (10, 1.0, r"validation_fraction must be in \(0, 1\)"),
-        (10, 0.01, "both splits need at least one song per genre"),
-        (2, 0.9, "both splits need at least one song per genre"),
-    ],
-)
-def test_bad_sizes_are_refused(songs_per_genre, fraction, message):
-    with pytest.raises(ValueError, match=message):
-        make_synthetic_dataset(songs_per_genre=songs_per_genre, seed=0, frontend=SMALL, validation_fraction=fraction)
+def test_fewer_than_two_songs_per_genre_are_refused():
+    with pytest.raises(UserError, match="data.synthetic.songs_per_genre must be at least 2"):
+        make_synthetic_dataset(songs_per_genre=1, seed=0, frontend=SMALL)
 
 
 def test_an_unknown_genre_is_refused():
@@ -134,7 +105,7 @@ def test_the_songs_written_as_a_gtzan_like_audio_folder(tmp_path):
     again = write_audio_folder(tmp_path / "again", songs_per_genre=2, seed=3, seconds=4.5)
     assert (again / "jazz/jazz.00000.wav").read_bytes() == (folder / "jazz/jazz.00000.wav").read_bytes()
 
-    dataset = load_audio_dataset(folder, None, SMALL, progress=lambda message: None)
+    dataset = load_audio_dataset(folder, None, SMALL)
     assert dataset.genres == tuple(sorted(GENRES)) and dataset.num_songs == 16
     assert dataset.spectrograms.shape == (16 * 2, *SMALL.segment_shape)
 

@@ -1,4 +1,4 @@
-"""Audio files -> log-mel segments through the project's front-end, and song-level splits and scores.
+"""Audio files -> log-mel segments through the project's front-end.
 
     <root>/<genre>/<clip>  (e.g. genres_original/blues/blues.00000.wav, or the .au release)
         --load_audio-->      mono float32 at the front-end's sample rate (any format libsndfile reads)
@@ -6,13 +6,12 @@
 
 A full 30 s clip gives frontend.segments_per_clip segments (15 with the defaults); a shorter clip
 gives as many full segments as it holds; a clip shorter than one segment, an empty or an
-undecodable file is skipped and reported. Every segment carries the id of its song (clip), so
-that a split can keep all segments of a song on one side and accuracy can be scored per song.
+undecodable file is skipped and reported. Every segment carries the id of its song (clip), for
+the split and the song-level scores of gtzan.songs.
 """
 
 import dataclasses
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,12 +19,14 @@ import numpy as np
 import soundfile
 import soxr
 
+from gtzan.errors import UserError
 from gtzan.frontend import FrontEnd, clip_to_segments
+from gtzan.progress import with_progress
 
 AUDIO_EXTENSIONS = frozenset({".wav", ".au", ".flac", ".ogg", ".aiff", ".aif"})
 
 
-class AudioError(ValueError):
+class AudioError(UserError):
     """A clip that cannot be used. str() names the file and the reason; `reason` is the reason alone."""
 
     def __init__(self, reason: str, path: Path | str | None = None):
@@ -61,6 +62,8 @@ def load_audio(path: Path | str, sample_rate: int) -> np.ndarray:
     a missing, empty (0 bytes or 0 frames), undecodable or non-finite file.
     """
     path = Path(path)
+    if path.is_dir():
+        raise AudioError("is a directory, not an audio file", path)
     if not path.is_file():
         raise AudioError("not found", path)
     if path.stat().st_size == 0:
@@ -113,10 +116,10 @@ def find_clips(root: Path | str, genres: Sequence[str] | None = None) -> dict[st
     """
     root = Path(root)
     if not root.is_dir():
-        raise ValueError(f"audio folder {root} not found (expected <root>/<genre>/<clip>, e.g. <root>/blues/blues.00000.wav)")
+        raise UserError(f"audio folder {root} not found (expected <root>/<genre>/<clip>, e.g. <root>/blues/blues.00000.wav)")
     folders = sorted(entry.name for entry in root.iterdir() if entry.is_dir() and not entry.name.startswith((".", "_")))
     if not folders:
-        raise ValueError(
+        raise UserError(
             f"audio folder {root} has no genre folders: expected one folder per genre holding its clips, "
             f"e.g. {root / 'blues' / 'blues.00000.wav'}"
         )
@@ -125,10 +128,10 @@ def find_clips(root: Path | str, genres: Sequence[str] | None = None) -> dict[st
     else:
         genres = list(genres)
         if len(set(genres)) != len(genres):
-            raise ValueError(f"genres {genres} name a genre more than once")
+            raise UserError(f"genres {genres} name a genre more than once")
         missing = [genre for genre in genres if genre not in folders]
         if missing:
-            raise ValueError(f"genres {missing} have no folder in {root}; the genre folders found are {folders}")
+            raise UserError(f"genres {missing} have no folder in {root}; the genre folders found are {folders}")
     return {
         genre: sorted(
             path for path in (root / genre).iterdir() if path.is_file() and path.suffix.lower() in AUDIO_EXTENSIONS
@@ -137,150 +140,45 @@ def find_clips(root: Path | str, genres: Sequence[str] | None = None) -> dict[st
     }
 
 
-def _print_now(message: str) -> None:
-    print(message, flush=True)
-
-
-def load_audio_dataset(
-    root: Path | str,
-    genres: Sequence[str] | None,
-    frontend: FrontEnd,
-    progress: Callable[[str], None] = _print_now,
-) -> AudioDataset:
+def load_audio_dataset(root: Path | str, genres: Sequence[str] | None, frontend: FrontEnd) -> AudioDataset:
     """Every usable clip of root (laid out as <root>/<genre>/<clip>) as log-mel segments.
 
     genres: the genre folders to read, in class-id order (None: every folder, sorted). Song ids
     count the usable clips in the order genres, then files. Clips that raise AudioError are
-    reported through `progress` and skipped; a genre without any usable clip is a ValueError.
+    reported by name and skipped; a genre without any usable clip is a UserError.
     """
     root = Path(root)
     clips = find_clips(root, genres)
     empty = [genre for genre, files in clips.items() if not files]
     if empty:
         extensions = ", ".join(sorted(AUDIO_EXTENSIONS))
-        raise ValueError(f"genre folders {empty} in {root} hold no audio files ({extensions})")
+        raise UserError(f"genre folders {empty} in {root} hold no audio files ({extensions})")
 
-    total = sum(len(files) for files in clips.values())
-    report_every = max(1, total // 10)
-    progress(f"Decoding {total} clips of {len(clips)} genres from {root} ...")
-    started = time.perf_counter()
+    every_clip = [(label, path) for label, files in enumerate(clips.values()) for path in files]
+    print(f"Decoding {len(every_clip)} clips of {len(clips)} genres from {root} ...", flush=True)
     spectrograms, labels, song_ids, songs, skipped = [], [], [], [], []
-    done = 0
-    for label, (genre, files) in enumerate(clips.items()):
-        usable = 0
-        for path in files:
-            relative = path.relative_to(root).as_posix()
-            try:
-                segments = audio_segments(load_audio(path, frontend.sample_rate), frontend)  # (n, frames, mel, 1)
-            except AudioError as error:
-                skipped.append((relative, error.reason))
-                progress(f"skipped {relative}: {error.reason}")
-            else:
-                spectrograms.append(segments)
-                labels.append(np.full(len(segments), label, dtype=np.int32))
-                song_ids.append(np.full(len(segments), len(songs), dtype=np.int32))
-                songs.append(relative)
-                usable += 1
-            done += 1
-            if done % report_every == 0 or done == total:
-                elapsed = time.perf_counter() - started
-                progress(f"  decoded {done}/{total} clips ({100 * done // total}%), {elapsed:.1f} s")
-        if usable == 0:
-            raise ValueError(f"genre '{genre}' has no usable clip: all {len(files)} files in {root / genre} were skipped")
+    for label, path in with_progress(every_clip, total=len(every_clip), verb="decoded", unit="clips"):
+        relative = path.relative_to(root).as_posix()
+        try:
+            segments = audio_segments(load_audio(path, frontend.sample_rate), frontend)  # (n, frames, mel, 1)
+        except AudioError as error:
+            skipped.append((relative, error.reason))
+            print(f"skipped {relative}: {error.reason}", flush=True)
+            continue
+        spectrograms.append(segments)
+        labels.append(np.full(len(segments), label, dtype=np.int32))
+        song_ids.append(np.full(len(segments), len(songs), dtype=np.int32))
+        songs.append(relative)
 
+    labels = np.concatenate(labels) if labels else np.zeros(0, dtype=np.int32)
+    for label, (genre, files) in enumerate(clips.items()):
+        if not (labels == label).any():
+            raise UserError(f"genre '{genre}' has no usable clip: all {len(files)} files in {root / genre} were skipped")
     return AudioDataset(
         spectrograms=np.concatenate(spectrograms),
-        labels=np.concatenate(labels),
+        labels=labels,
         song_ids=np.concatenate(song_ids),
         genres=tuple(clips),
         songs=tuple(songs),
         skipped=tuple(skipped),
     )
-
-
-def split_by_song(
-    labels: np.ndarray, song_ids: np.ndarray, validation_fraction: float, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(train_mask, val_mask) over segments, stratified by genre, with every song on one side only.
-
-    Of each genre's n songs, round(validation_fraction * n) go to validation, chosen with
-    np.random.default_rng(seed); at least one and at most n - 1 when n >= 2 (training keeps
-    every genre), none when n == 1.
-    """
-    _check_fraction(validation_fraction)
-    song_ids = np.asarray(song_ids)
-    songs, song_labels = _song_labels(labels, song_ids)  # (songs,) each
-    rng = np.random.default_rng(seed)
-    val_songs = [
-        rng.choice(genre_songs, size=_validation_count(len(genre_songs), validation_fraction), replace=False)
-        for genre_songs in (songs[song_labels == genre] for genre in np.unique(song_labels))
-    ]
-    val_mask = np.isin(song_ids, np.concatenate(val_songs))
-    return ~val_mask, val_mask
-
-
-def split_by_segment(labels: np.ndarray, validation_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train_mask, val_mask): the Drive data's protocol, a random split over segments stratified by genre.
-
-    Segments of one song can land on both sides. Of each genre's n segments,
-    round(validation_fraction * n) go to validation (at least one, at most n - 1 when n >= 2).
-    """
-    _check_fraction(validation_fraction)
-    labels = np.asarray(labels)
-    if labels.ndim != 1:
-        raise ValueError(f"labels must have shape (n,), got {labels.shape}")
-    rng = np.random.default_rng(seed)
-    val_mask = np.zeros(len(labels), dtype=bool)
-    for genre in np.unique(labels):
-        indices = np.flatnonzero(labels == genre)
-        val_mask[rng.choice(indices, size=_validation_count(len(indices), validation_fraction), replace=False)] = True
-    return ~val_mask, val_mask
-
-
-def song_predictions(probabilities: np.ndarray, song_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(unique song ids (songs,), mean segment probabilities of each song (songs, classes))."""
-    probabilities = np.asarray(probabilities, dtype=np.float64)
-    song_ids = np.asarray(song_ids)
-    if probabilities.ndim != 2 or song_ids.shape != (len(probabilities),):
-        raise ValueError(
-            f"expected probabilities (n, classes) and song_ids (n,), got shapes {probabilities.shape} and {song_ids.shape}"
-        )
-    songs, inverse = np.unique(song_ids, return_inverse=True)
-    sums = np.zeros((len(songs), probabilities.shape[1]))  # (songs, classes)
-    np.add.at(sums, inverse, probabilities)
-    return songs, sums / np.bincount(inverse)[:, np.newaxis]
-
-
-def song_accuracy(probabilities: np.ndarray, labels: np.ndarray, song_ids: np.ndarray) -> float:
-    """Share of songs whose mean segment probabilities peak at the song's genre."""
-    songs, mean_probabilities = song_predictions(probabilities, song_ids)
-    _, song_labels = _song_labels(labels, song_ids)  # in the same order: both sorted by song id
-    return float((mean_probabilities.argmax(axis=1) == song_labels).mean())
-
-
-def _song_labels(labels: np.ndarray, song_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(unique song ids, the label of each), sorted by song id; ValueError if a song has two labels."""
-    labels, song_ids = np.asarray(labels), np.asarray(song_ids)
-    if labels.ndim != 1 or labels.shape != song_ids.shape:
-        raise ValueError(f"labels and song_ids must both have shape (n,), got {labels.shape} and {song_ids.shape}")
-    songs, first = np.unique(song_ids, return_index=True)
-    song_labels = labels[first]  # (songs,)
-    mixed = labels != song_labels[np.searchsorted(songs, song_ids)]
-    if mixed.any():
-        index = int(np.argmax(mixed))
-        raise ValueError(
-            f"song {song_ids[index]} has segments of more than one label ({song_labels[np.searchsorted(songs, song_ids[index])]} "
-            f"and {labels[index]}, segment index {index}); all segments of a song must share its label"
-        )
-    return songs, song_labels
-
-
-def _validation_count(count: int, validation_fraction: float) -> int:
-    if count < 2:
-        return 0
-    return min(max(int(round(validation_fraction * count)), 1), count - 1)
-
-
-def _check_fraction(validation_fraction: float) -> None:
-    if not 0 < validation_fraction < 1:
-        raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction}")

@@ -1,4 +1,5 @@
-"""The on-disk format of the Drive data: two datasets written by `tf.data.Dataset.save`.
+"""The on-disk format of the raw data (data/raw/): the Drive data's two datasets written by
+`tf.data.Dataset.save`, as train/ and val/, and SOURCE_FILE, which says where they came from.
 
 The Drive folder documents neither its folder names nor its label encoding, so the
 two datasets are found by their marker files and told apart by name, else by size.
@@ -10,7 +11,10 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from gtzan.errors import UserError
+
 MARKER_FILES = ("dataset_spec.pb", "snapshot.metadata")
+SOURCE_FILE = "source.json"
 SPLITS = ("train", "val")
 VALIDATION_NAMES = {"val", "valid", "validation", "test"}
 TRAIN_NAMES = {"train", "training"}
@@ -27,7 +31,7 @@ def identify_splits(dataset_dirs: list[Path]) -> dict[str, Path]:
     """Map "train" and "val" to two saved datasets: by name, else the larger one is train."""
     if len(dataset_dirs) != 2:
         listing = ", ".join(str(path) for path in dataset_dirs) or "none"
-        raise ValueError(
+        raise UserError(
             f"expected exactly 2 saved datasets (directories with {' and '.join(MARKER_FILES)}), "
             f"found {len(dataset_dirs)}: {listing}"
         )
@@ -67,10 +71,10 @@ def load_split(path: Path, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
     try:
         dataset = tf.data.Dataset.load(str(path))
     except (tf.errors.OpError, ValueError, OSError) as error:
-        raise ValueError(f"split '{split}': cannot read the saved dataset at {path}: {error}") from error
+        raise UserError(f"split '{split}': cannot read the saved dataset at {path}: {error}") from error
     spec = dataset.element_spec
     if not (isinstance(spec, tuple) and len(spec) in (2, 3)):
-        raise ValueError(
+        raise UserError(
             f"split '{split}': elements must be (spectrogram, label) pairs, found element spec {spec} "
             "(example index 0)"
         )
@@ -80,12 +84,12 @@ def load_split(path: Path, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
             for column, value in zip(columns, element):
                 column.append(value)
     except tf.errors.OpError as error:
-        raise ValueError(
+        raise UserError(
             f"split '{split}': the saved dataset at {path} is corrupt (after example index "
             f"{len(columns[0]) - 1}): {error.message}"
         ) from error
     if not columns[0]:
-        raise ValueError(f"split '{split}': the dataset at {path} is empty (example index 0)")
+        raise UserError(f"split '{split}': the dataset at {path} is empty (example index 0)")
     arrays = [_stack(column, split, what) for column, what in zip(columns, ("spectrogram", "label", "song id"))]
     song_ids = arrays[2] if len(arrays) == 3 else None
     return arrays[0], arrays[1], song_ids, describe_spec(spec)
@@ -95,7 +99,7 @@ def _stack(elements: list[np.ndarray], split: str, what: str) -> np.ndarray:
     first_shape = np.shape(elements[0])
     for index, element in enumerate(elements):
         if np.shape(element) != first_shape:
-            raise ValueError(
+            raise UserError(
                 f"split '{split}': {what} shapes differ: {np.shape(element)} at example index {index}, "
                 f"{first_shape} at index 0"
             )

@@ -21,12 +21,12 @@ from typing import Callable
 
 import numpy as np
 
-from gtzan.cli import UserError
-from gtzan.datasets import find_saved_datasets, identify_splits, save_split
+from gtzan.datasets import SOURCE_FILE, SPLITS, find_saved_datasets, identify_splits, save_split
+from gtzan.errors import UserError
 from gtzan.files import staged_directory
+from gtzan.songs import SPLIT_METHODS, split_masks
 
 GDRIVE_FOLDER_ID = "154dxA9DPaEUW_QbCuW8e-eA5xYd73CQL"
-SOURCE_FILE = "source.json"
 
 # (folder id, output directory) -> None; raises on failure. Tests substitute it.
 Downloader = Callable[[str, Path], None]
@@ -38,10 +38,6 @@ def gdown_folder(folder_id: str, output: Path) -> None:
     files = gdown.download_folder(id=folder_id, output=str(output), quiet=False, timeout=30)
     if not files:
         raise OSError("gdown returned no files")
-
-
-SPLIT_METHODS = ("song", "segment")
-VALIDATION_FRACTION = 0.2
 
 
 def fetch_raw_data(
@@ -57,7 +53,8 @@ def fetch_raw_data(
 ) -> dict:
     """Fill destination with train/ and val/ saved datasets and a source.json; return its content.
 
-    songs_per_genre applies to the synthetic data; genres and split to an audio folder.
+    songs_per_genre applies to the synthetic data, genres to an audio folder, and split
+    (data.split: song or segment) to both.
     """
     if split not in SPLIT_METHODS:
         raise UserError(f"data.split '{split}' is unknown; valid values are {list(SPLIT_METHODS)}")
@@ -65,7 +62,7 @@ def fetch_raw_data(
         if source == "gdrive":
             info = _fetch_gdrive(staging, downloader)
         elif source == "synthetic":
-            info = _render_synthetic(staging, seed, songs_per_genre, frontend_settings)
+            info = _render_synthetic(staging, seed, songs_per_genre, split, frontend_settings)
         elif Path(source).is_dir() and not find_saved_datasets(Path(source)):
             info = _decode_audio(Path(source), staging, genres, split, seed, frontend_settings)
         else:
@@ -120,37 +117,31 @@ def _identify(folder: Path, what: str) -> dict[str, Path]:
     return splits
 
 
-def _render_synthetic(staging: Path, seed: int, songs_per_genre: int, frontend_settings: dict) -> dict:
+def _render_synthetic(staging: Path, seed: int, songs_per_genre: int, split: str, frontend_settings: dict) -> dict:
     from gtzan.frontend import FrontEnd
     from gtzan.synthetic import GENRES, make_synthetic_dataset
 
-    frontend = FrontEnd(**frontend_settings)
     print(f"Rendering the synthetic dataset: {len(GENRES)} genres x {songs_per_genre} songs ...", flush=True)
-    splits = make_synthetic_dataset(songs_per_genre=songs_per_genre, seed=seed, frontend=frontend)
-    for split, (spectrograms, labels) in splits.items():
-        # each song is frontend.segments_per_clip consecutive segments
-        song_ids = np.arange(len(labels), dtype=np.int32) // frontend.segments_per_clip
-        save_split(staging / split, spectrograms, labels, song_ids)
+    spectrograms, labels, song_ids = make_synthetic_dataset(
+        songs_per_genre=songs_per_genre, seed=seed, frontend=FrontEnd(**frontend_settings)
+    )
+    _split_and_save(staging, spectrograms, labels, song_ids, split, seed)
     return {
         "source": "synthetic",
         "seed": seed,
         "songs_per_genre": songs_per_genre,
+        "split": split,
         "class_names": list(GENRES),
         "frontend": frontend_settings,
     }
 
 
 def _decode_audio(folder: Path, staging: Path, genres: list[str] | None, split: str, seed: int, frontend_settings: dict) -> dict:
-    from gtzan.audio import load_audio_dataset, split_by_segment, split_by_song
+    from gtzan.audio import load_audio_dataset
     from gtzan.frontend import FrontEnd
 
     dataset = load_audio_dataset(folder, genres, FrontEnd(**frontend_settings))
-    if split == "song":
-        masks = split_by_song(dataset.labels, dataset.song_ids, VALIDATION_FRACTION, seed)
-    else:
-        masks = split_by_segment(dataset.labels, VALIDATION_FRACTION, seed)
-    for name, mask in zip(("train", "val"), masks):
-        save_split(staging / name, dataset.spectrograms[mask], dataset.labels[mask], dataset.song_ids[mask])
+    _split_and_save(staging, dataset.spectrograms, dataset.labels, dataset.song_ids, split, seed)
     return {
         "source": "audio",
         "path": str(folder.resolve()),
@@ -161,6 +152,12 @@ def _decode_audio(folder: Path, staging: Path, genres: list[str] | None, split: 
         "songs": dataset.num_songs,
         "skipped": [{"clip": clip, "reason": reason} for clip, reason in dataset.skipped],
     }
+
+
+def _split_and_save(staging: Path, spectrograms: np.ndarray, labels: np.ndarray, song_ids: np.ndarray, split: str, seed: int) -> None:
+    """The one path from segments with song ids to the two saved datasets, for every source we render or decode."""
+    for name, mask in zip(SPLITS, split_masks(labels, song_ids, split, seed)):
+        save_split(staging / name, spectrograms[mask], labels[mask], song_ids[mask])
 
 
 def _first_line(error: Exception) -> str:

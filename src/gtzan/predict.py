@@ -15,13 +15,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from gtzan.audio import AudioError, audio_segments, load_audio
 from gtzan.cli import run_stage
+from gtzan.errors import UserError
+from gtzan.evaluate import load_model, predict_probabilities
 from gtzan.frontend import FrontEnd
-from gtzan.prepare import SUMMARY_FILE, load_summary, standardize
+from gtzan.prepared import SUMMARY_FILE, load_summary, standardize
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,10 @@ class Prediction:
 def read_training_setup(prepared_dir: Path | str) -> TrainingSetup:
     """The front-end, standardization and class names recorded in <prepared_dir>/summary.json."""
     summary_path = Path(prepared_dir) / SUMMARY_FILE
-    if not summary_path.is_file():
-        raise ValueError(f"{summary_path} not found: run the prepare stage first (dvc repro prepare), or pass --prepared")
     summary = load_summary(prepared_dir)
     source = summary.get("source", {})
     if "frontend" not in source:
-        raise ValueError(
+        raise UserError(
             f"the model was trained on data whose front-end this project cannot reproduce "
             f"(data.source '{source.get('source', 'unknown')}' in {summary_path}); to predict from audio, "
             "train on data.source=synthetic or an audio folder"
@@ -69,30 +68,13 @@ def read_training_setup(prepared_dir: Path | str) -> TrainingSetup:
         std = np.asarray(summary["standardization"]["std"], dtype=np.float64)
         class_names = tuple(str(name) for name in summary["class_names"])
     except (KeyError, TypeError) as error:
-        raise ValueError(f"{summary_path} is not a summary written by the prepare stage ({error!r})") from error
+        raise UserError(f"{summary_path} is not a summary written by the prepare stage ({error!r})") from error
     if mean.shape != (frontend.num_mel_bins,) or std.shape != (frontend.num_mel_bins,):
-        raise ValueError(
+        raise UserError(
             f"{summary_path}: standardization mean and std have shapes {mean.shape} and {std.shape}, "
             f"expected ({frontend.num_mel_bins},) (one per mel bin)"
         )
     return TrainingSetup(frontend=frontend, mean=mean, std=std, class_names=class_names)
-
-
-def check_model_file(model_path: Path | str) -> Path:
-    model_path = Path(model_path)
-    if not model_path.is_file():
-        raise ValueError(f"model file {model_path} not found: train it first (dvc repro train@<name>), or pass --model")
-    return model_path
-
-
-def load_model(model_path: Path | str) -> keras.Model:
-    """The saved keras model, or a ValueError saying why it cannot be had."""
-    model_path = check_model_file(model_path)
-    try:
-        return keras.models.load_model(model_path)
-    except Exception as error:  # keras raises ValueError, OSError, zipfile errors...
-        first_line = (str(error).strip().splitlines() or ["no details"])[0][:200]
-        raise ValueError(f"{model_path} cannot be loaded as a keras model: {first_line}") from error
 
 
 def predict_file(audio_path: Path | str, *, model_path: Path | str, prepared_dir: Path | str) -> Prediction:
@@ -105,21 +87,20 @@ def predict_file(audio_path: Path | str, *, model_path: Path | str, prepared_dir
     audio_path = Path(audio_path)
     setup = read_training_setup(prepared_dir)
     frontend = setup.frontend
-    check_model_file(model_path)  # before the slower decoding
+    model = load_model(model_path)
     audio = load_audio(audio_path, frontend.sample_rate)  # (samples,)
     try:
         segments = audio_segments(audio, frontend, max_segments=max(1, len(audio) // frontend.segment_samples))
     except AudioError as error:
         raise error.naming(audio_path) from None
-    model = load_model(model_path)
     if tuple(model.input_shape[1:]) != frontend.segment_shape:
-        raise ValueError(
+        raise UserError(
             f"the model {model_path} takes inputs of shape {tuple(model.input_shape[1:])}, but the front-end in "
             f"{prepared_dir} makes segments of {frontend.segment_shape}: are they from the same run?"
         )
-    segment_probabilities = model.predict(standardize(segments, setup.mean, setup.std), verbose=0)  # (segments, classes)
+    segment_probabilities = predict_probabilities(model, standardize(segments, setup.mean, setup.std))  # (segments, classes)
     if segment_probabilities.shape[1] != len(setup.class_names):
-        raise ValueError(
+        raise UserError(
             f"the model {model_path} has {segment_probabilities.shape[1]} outputs but {prepared_dir} names "
             f"{len(setup.class_names)} classes: are the model and the prepared data from the same run?"
         )

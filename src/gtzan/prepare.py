@@ -1,12 +1,7 @@
 """The prepare stage: validate the raw splits and write them in one canonical, standardized form.
 
-Output (byte-for-byte identical for identical input, so an unchanged dataset
-retrains nothing):
-    <out>/train/spectrograms.npy  float32 (n, 80, 80, 1), standardized
-    <out>/train/labels.npy        int32 (n,) class ids
-    <out>/train/song_ids.npy      int32 (n,) song of each segment, when the data has song ids
-    <out>/val/...                 the same for the validation split
-    <out>/summary.json            counts per class and split, source, element spec, statistics
+The output's layout is gtzan.prepared's; it is byte-for-byte identical for identical input, so an
+unchanged dataset retrains nothing.
 """
 
 import json
@@ -14,19 +9,19 @@ from pathlib import Path
 
 import numpy as np
 
-from gtzan.datasets import SPLITS, load_split
-from gtzan.download import SOURCE_FILE
+from gtzan.datasets import SOURCE_FILE, SPLITS, load_split
+from gtzan.errors import UserError
 from gtzan.files import staged_directory
+from gtzan.prepared import SUMMARY_FILE, standardize
 
 SEGMENT_SHAPE = (80, 80, 1)
-SUMMARY_FILE = "summary.json"
 
 
 def prepare_data(*, raw_dir: Path, out_dir: Path, num_classes: int) -> dict:
     """Validate raw_dir's two splits, standardize with training statistics, write out_dir."""
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     if not (raw_dir / SOURCE_FILE).exists():
-        raise ValueError(f"{raw_dir} is not a complete download (no {SOURCE_FILE}): run the download stage.")
+        raise UserError(f"{raw_dir} is not a complete download (no {SOURCE_FILE}): run the download stage.")
     source = json.loads((raw_dir / SOURCE_FILE).read_text())
     check_class_names(source.get("class_names"), num_classes)
 
@@ -60,7 +55,7 @@ def prepare_data(*, raw_dir: Path, out_dir: Path, num_classes: int) -> dict:
 def check_class_names(class_names: list[str] | None, num_classes: int) -> None:
     """A source that names its classes (synthetic, audio folders) must have data.num_classes of them."""
     if class_names is not None and len(class_names) != num_classes:
-        raise ValueError(
+        raise UserError(
             f"the data has {len(class_names)} classes ({', '.join(class_names)}) but data.num_classes is "
             f"{num_classes}: set data.num_classes to {len(class_names)}, or, for an audio folder, "
             f"list the {num_classes} genre folders to use in data.genres"
@@ -69,15 +64,15 @@ def check_class_names(class_names: list[str] | None, num_classes: int) -> None:
 
 def validate_spectrograms(spectrograms: np.ndarray, split: str) -> None:
     if spectrograms.shape[1:] != SEGMENT_SHAPE:
-        raise ValueError(
+        raise UserError(
             f"split '{split}': element shape {spectrograms.shape[1:]} where {SEGMENT_SHAPE} "
             "(time, mel bins, channel) is expected (example index 0)"
         )
     if not np.issubdtype(spectrograms.dtype, np.floating):
-        raise ValueError(f"split '{split}': spectrograms have dtype {spectrograms.dtype}, expected a float (example index 0)")
+        raise UserError(f"split '{split}': spectrograms have dtype {spectrograms.dtype}, expected a float (example index 0)")
     finite = np.isfinite(spectrograms).reshape(len(spectrograms), -1).all(axis=1)
     if not finite.all():
-        raise ValueError(f"split '{split}': spectrogram values are not all finite (NaN or inf), example index {int(np.argmin(finite))}")
+        raise UserError(f"split '{split}': spectrogram values are not all finite (NaN or inf), example index {int(np.argmin(finite))}")
 
 
 def labels_to_class_ids(labels: np.ndarray, num_classes: int, split: str) -> np.ndarray:
@@ -85,7 +80,7 @@ def labels_to_class_ids(labels: np.ndarray, num_classes: int, split: str) -> np.
     if labels.ndim == 2 and labels.shape[1] == num_classes and num_classes > 1:
         is_one_hot = np.isin(labels, (0, 1)).all(axis=1) & (labels.sum(axis=1) == 1)
         if not is_one_hot.all():
-            raise ValueError(
+            raise UserError(
                 f"split '{split}': labels of width {num_classes} must be one-hot vectors, example index "
                 f"{int(np.argmin(is_one_hot))} is {labels[np.argmin(is_one_hot)].tolist()}"
             )
@@ -93,14 +88,14 @@ def labels_to_class_ids(labels: np.ndarray, num_classes: int, split: str) -> np.
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
     if labels.ndim != 1:
-        raise ValueError(
+        raise UserError(
             f"split '{split}': labels have shape {labels.shape[1:]} per element; expected a class id "
             f"or a one-hot vector of length {num_classes} (data.num_classes) (example index 0)"
         )
     in_range = (labels == np.round(labels)) & (labels >= 0) & (labels < num_classes)
     if not in_range.all():
         index = int(np.argmin(in_range))
-        raise ValueError(
+        raise UserError(
             f"split '{split}': label {labels[index]} at example index {index} is not a class id in "
             f"0..{num_classes - 1} (data.num_classes is {num_classes})"
         )
@@ -110,7 +105,7 @@ def labels_to_class_ids(labels: np.ndarray, num_classes: int, split: str) -> np.
 def check_every_class_present(class_ids: np.ndarray, num_classes: int, split: str) -> None:
     missing = np.flatnonzero(np.bincount(class_ids, minlength=num_classes) == 0)
     if missing.size:
-        raise ValueError(
+        raise UserError(
             f"split '{split}': classes {missing.tolist()} have no examples; every class must be present "
             f"(example index 0 has class {int(class_ids[0])})"
         )
@@ -121,29 +116,6 @@ def mel_bin_statistics(spectrograms: np.ndarray) -> tuple[np.ndarray, np.ndarray
     mean = spectrograms.mean(axis=(0, 1, 3), dtype=np.float64)
     std = spectrograms.std(axis=(0, 1, 3), dtype=np.float64)
     return mean, np.maximum(std, 1e-6)
-
-
-def standardize(spectrograms: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
-    # mean and std broadcast along the mel axis of (n, time, mel, 1)
-    return ((spectrograms - mean[:, None]) / std[:, None]).astype(np.float32)
-
-
-def load_prepared(prepared_dir: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """The (spectrograms, class ids) of one prepared split."""
-    split_dir = Path(prepared_dir) / split
-    if not split_dir.is_dir():
-        raise ValueError(f"{split_dir} not found: run the prepare stage first (dvc repro prepare).")
-    return np.load(split_dir / "spectrograms.npy"), np.load(split_dir / "labels.npy")
-
-
-def load_song_ids(prepared_dir: Path, split: str) -> np.ndarray | None:
-    """The song id of each segment of one prepared split, or None where the data has none (Drive data)."""
-    path = Path(prepared_dir) / split / "song_ids.npy"
-    return np.load(path) if path.exists() else None
-
-
-def load_summary(prepared_dir: Path) -> dict:
-    return json.loads((Path(prepared_dir) / SUMMARY_FILE).read_text())
 
 
 def _write(out_dir: Path, splits: dict, song_ids: dict, mean: np.ndarray, std: np.ndarray, summary: dict) -> None:

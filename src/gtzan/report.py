@@ -1,18 +1,19 @@
 """The report stage: compare every trained architecture and headline the one under study.
 
-Writes into plots/:
+Reads, for each architecture <name>, what its train and evaluate stages wrote under the directories
+dvc.yaml passes: <metrics>/<name>.json, <curves>/<name>/ (gtzan.curves), <eval>/<name>/scores.json
+and <predictions>/<name>.csv. Writes into <out>/:
     report.html               one self-contained page: table, accuracy bars, headline confusion
                               matrix and per-genre scores, every architecture's learning curves
     report.md                 the comparison table
     curves/<name>.png         loss and accuracy vs epoch, train and validation
-    headline/curves.csv       the headline model's curves, and its validation predictions
-    headline/predictions.csv  (confusion matrix), under paths that are the same in every
-                              revision, so `dvc plots diff` can overlay experiments
+    headline/curves/          the headline model's curves and its validation predictions (confusion
+    headline/predictions.csv  matrix), under paths that are the same in every revision, so
+                              `dvc plots diff` can overlay experiments
     headline/metrics.json     the headline model's metrics (headline columns of `dvc exp show`)
 """
 
 import base64
-import csv
 import html
 import io
 import json
@@ -26,7 +27,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-CURVE_COLUMNS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+from gtzan.curves import METRICS, read_curves  # noqa: E402
+from gtzan.errors import UserError  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,10 @@ class Run:
     """What the train and evaluate stages left for one architecture."""
 
     name: str
-    metrics: dict
-    curves: dict[str, list[float]]
-    scores: dict
+    metrics: dict  # the train stage's metrics
+    curves: dict[str, dict[str, list[float]]]  # gtzan.curves.read_curves
+    curves_dir: Path
+    scores: dict  # the evaluate stage's scores.json
     predictions: Path
 
     @property
@@ -74,32 +77,29 @@ class Run:
         return SPEC_FIGURES.get(self.name, NOT_GIVEN)
 
 
-def read_curves(live_dir: Path) -> dict[str, list[float]]:
-    """The per-epoch curves DVCLive's Keras callback wrote: {column: values}."""
-    curves = {}
-    for column in CURVE_COLUMNS:
-        split, metric = column.split("_", 1)
-        path = Path(live_dir) / "plots" / "metrics" / ("train" if split == "train" else "eval") / f"{metric}.tsv"
-        with _existing(path).open() as file:
-            curves[column] = [float(row[metric]) for row in csv.DictReader(file, delimiter="\t")]
-    return curves
-
-
-def read_run(name: str, *, metrics_dir: Path, live_dir: Path, eval_dir: Path) -> Run:
+def read_run(name: str, *, metrics_dir: Path, curves_dir: Path, eval_dir: Path, predictions_dir: Path) -> Run:
+    metrics = _read_json(Path(metrics_dir) / f"{name}.json")
+    curves = _existing(Path(curves_dir) / name)
     return Run(
         name=name,
-        metrics=json.loads(_existing(Path(metrics_dir) / f"{name}.json").read_text()),
-        curves=read_curves(Path(live_dir) / name),
-        scores=json.loads(_existing(Path(eval_dir) / name / "scores.json").read_text()),
-        predictions=_existing(Path(eval_dir) / name / "predictions.csv"),
+        metrics=metrics,
+        curves=read_curves(curves),
+        curves_dir=curves,
+        scores=_read_json(Path(eval_dir) / name / "scores.json"),
+        predictions=_existing(Path(predictions_dir) / f"{name}.csv"),
     )
 
 
-def write_report(*, names: list[str], headline: str, metrics_dir: Path, live_dir: Path, eval_dir: Path, out_dir: Path) -> str:
+def write_report(
+    *, names: list[str], headline: str, metrics_dir: Path, curves_dir: Path, eval_dir: Path, predictions_dir: Path, out_dir: Path
+) -> str:
     """Write everything under out_dir; return the markdown table."""
     if headline not in names:
-        raise ValueError(f"model.name '{headline}' is not an architecture of params.yaml models; valid names are {names}")
-    runs = [read_run(name, metrics_dir=metrics_dir, live_dir=live_dir, eval_dir=eval_dir) for name in names]
+        raise UserError(f"model.name '{headline}' is not an architecture of params.yaml models; valid names are {names}")
+    runs = [
+        read_run(name, metrics_dir=metrics_dir, curves_dir=curves_dir, eval_dir=eval_dir, predictions_dir=predictions_dir)
+        for name in names
+    ]
     runs.sort(key=lambda run: (run.name != headline, -run.metrics["val_accuracy_best"]))
     head = runs[0]
 
@@ -149,7 +149,7 @@ def _table_cells(run: Run) -> list[str]:
     return [
         f"{metrics['val_accuracy_best']:.1%}",
         f"{metrics['val_accuracy_final']:.1%}",
-        f"{metrics['val_song_accuracy']:.1%}" if "val_song_accuracy" in metrics else "unknown (no song ids)",
+        f"{run.scores['song_accuracy']:.1%}" if "song_accuracy" in run.scores else "unknown (no song ids)",
         f"{metrics['best_epoch']} of {metrics['epochs']}",
         f"{run.scores['macro_f1']:.3f}",
         f"{metrics['parameters']:,}",
@@ -159,12 +159,12 @@ def _table_cells(run: Run) -> list[str]:
     ]
 
 
-def learning_curves_figure(name: str, curves: dict[str, list[float]]) -> plt.Figure:
-    epochs = range(1, len(curves["train_loss"]) + 1)
-    figure, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    for axis, metric in zip(axes, ("loss", "accuracy")):
-        axis.plot(epochs, curves[f"train_{metric}"], marker=".", label="train")
-        axis.plot(epochs, curves[f"val_{metric}"], marker=".", label="validation")
+def learning_curves_figure(name: str, curves: dict[str, dict[str, list[float]]]) -> plt.Figure:
+    figure, axes = plt.subplots(1, len(METRICS), figsize=(10, 3.6))
+    for axis, metric in zip(axes, METRICS):
+        epochs = range(1, len(curves[metric]["train"]) + 1)
+        axis.plot(epochs, curves[metric]["train"], marker=".", label="train")
+        axis.plot(epochs, curves[metric]["validation"], marker=".", label="validation")
         axis.set_xlabel("epoch")
         axis.set_ylabel(metric)
         axis.set_title(f"{name}: {metric}")
@@ -193,12 +193,8 @@ def accuracy_bars_figure(runs: list[Run]) -> plt.Figure:
 
 
 def confusion_figure(run: Run) -> plt.Figure:
-    class_names = list(run.scores["per_genre"])
-    index = {name: position for position, name in enumerate(class_names)}
-    matrix = np.zeros((len(class_names), len(class_names)), dtype=int)
-    with run.predictions.open() as file:
-        for row in csv.DictReader(file):
-            matrix[index[row["actual"]], index[row["predicted"]]] += 1
+    class_names = run.scores["confusion"]["class_names"]
+    matrix = np.array(run.scores["confusion"]["counts"])  # (actual, predicted)
     figure, axis = plt.subplots(figsize=(6, 5.2))
     image = axis.imshow(matrix, cmap="Blues")
     axis.set_xticks(range(len(class_names)), class_names, rotation=45, ha="right")
@@ -289,13 +285,11 @@ of {head.metrics['epochs']}, macro F1 {head.scores['macro_f1']:.3f}.</p>
 def write_headline(run: Run, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     headline = {"model": run.name, **run.metrics, "macro_f1": run.scores["macro_f1"]}
+    if "song_accuracy" in run.scores:
+        headline["val_song_accuracy"] = run.scores["song_accuracy"]
     (out_dir / "metrics.json").write_text(json.dumps(headline, indent=2) + "\n")
     shutil.copyfile(run.predictions, out_dir / "predictions.csv")
-    with (out_dir / "curves.csv").open("w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(["epoch", *CURVE_COLUMNS])
-        for epoch, values in enumerate(zip(*(run.curves[column] for column in CURVE_COLUMNS)), start=1):
-            writer.writerow([epoch, *(f"{value:.6f}" for value in values)])
+    shutil.copytree(run.curves_dir, out_dir / "curves", dirs_exist_ok=True)
 
 
 def _png_base64(figure: plt.Figure) -> str:
@@ -307,5 +301,12 @@ def _png_base64(figure: plt.Figure) -> str:
 
 def _existing(path: Path) -> Path:
     if not path.exists():
-        raise ValueError(f"{path} not found: run the train and evaluate stages of this architecture first.")
+        raise UserError(f"{path} not found: run the train and evaluate stages of this architecture first.")
     return path
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(_existing(path).read_text())
+    except json.JSONDecodeError as error:
+        raise UserError(f"{path} is not valid JSON ({error}): rerun the stage that writes it.") from error

@@ -8,7 +8,7 @@ STYLE_MIXING, borrowed from a random genre, so some songs sound like another
 genre in one respect: the data set is learnable but not trivially separable.
 
 Songs go through the project's log-mel front-end (gtzan.frontend) and are cut
-into segments; the train/val split is by song, so no song is in both.
+into segments, each carrying its song's id for the split (gtzan.songs).
 
 `python -m gtzan.synthetic FOLDER` writes the songs as a GTZAN-like audio folder
 (<FOLDER>/<genre>/<genre>.000NN.wav, 22,050 Hz 16-bit mono), to try the audio
@@ -17,7 +17,6 @@ source (`data.source: FOLDER`) without the real clips.
 
 import argparse
 import sys
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,8 +25,10 @@ import numpy as np
 import soundfile
 
 from gtzan.cli import run_stage
+from gtzan.errors import UserError
 from gtzan.files import staged_directory
 from gtzan.frontend import FrontEnd, clip_to_segments
+from gtzan.progress import with_progress
 
 # Probability that one attribute group of a song (tempo, drums, melody, timbre,
 # noise) is drawn from a random genre's style instead of the song's own genre.
@@ -347,54 +348,26 @@ def _render_tonal(song, rng, sample_rate, num_samples, step_seconds) -> np.ndarr
     return track
 
 
-def make_synthetic_dataset(
-    *, songs_per_genre: int, seed: int, frontend: FrontEnd, validation_fraction: float = 0.2
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def make_synthetic_dataset(*, songs_per_genre: int, seed: int, frontend: FrontEnd) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Render len(GENRES) x songs_per_genre songs and cut them into log-mel segments.
 
-    Returns {"train": (x, y), "val": (x, y)}: x float32 (n, segment_frames, mel_bins, 1),
-    y int32 class ids. Each song gives frontend.segments_per_clip consecutive segments.
-    round(validation_fraction * songs_per_genre) songs of each genre go to "val",
-    chosen from the seed; every song is in exactly one split. Song (genre g, number s)
-    is rendered from np.random.default_rng([seed, g, s]), so the result depends only on the seed.
+    Returns (spectrograms, labels, song_ids): float32 (n, segment_frames, mel_bins, 1), int32 class
+    ids (n,) and int32 song ids (n,), frontend.segments_per_clip consecutive segments per song,
+    song id genre * songs_per_genre + number. Song (genre g, number s) is rendered from
+    np.random.default_rng([seed, g, s]), so the result depends only on the seed. The train/val
+    split is gtzan.songs' business.
     """
     if songs_per_genre < 2:
-        raise ValueError(f"songs_per_genre must be at least 2 (one per split), got {songs_per_genre}")
-    if not 0 < validation_fraction < 1:
-        raise ValueError(f"validation_fraction must be in (0, 1), got {validation_fraction}")
-    val_per_genre = int(round(validation_fraction * songs_per_genre))
-    if not 1 <= val_per_genre <= songs_per_genre - 1:
-        raise ValueError(
-            f"validation_fraction {validation_fraction} of {songs_per_genre} songs gives {val_per_genre} "
-            "validation songs per genre; both splits need at least one song per genre"
-        )
-
-    split_rng = np.random.default_rng(seed)
-    is_val = np.zeros((len(GENRES), songs_per_genre), dtype=bool)  # (genres, songs)
-    for genre_index in range(len(GENRES)):
-        is_val[genre_index, split_rng.choice(songs_per_genre, size=val_per_genre, replace=False)] = True
-
-    segments = {"train": [], "val": []}  # split -> list of (segments_per_clip, frames, mel_bins, 1)
-    labels = {"train": [], "val": []}
-    total = len(GENRES) * songs_per_genre
-    report_every = max(1, total // 10)
-    started = time.perf_counter()
-    for genre_index in range(len(GENRES)):
-        for song_index in range(songs_per_genre):
-            rng = np.random.default_rng([seed, genre_index, song_index])
-            audio = render_song(genre_index, rng, frontend.sample_rate, frontend.clip_samples)  # (clip_samples,)
-            split = "val" if is_val[genre_index, song_index] else "train"
-            segments[split].append(clip_to_segments(audio, frontend))
-            labels[split].append(np.full(frontend.segments_per_clip, genre_index, dtype=np.int32))
-            done = genre_index * songs_per_genre + song_index + 1
-            if done % report_every == 0 or done == total:
-                elapsed = time.perf_counter() - started
-                print(f"  rendered {done}/{total} songs ({100 * done // total}%), {elapsed:.1f} s", flush=True)
-
-    return {
-        split: (np.concatenate(segments[split]).astype(np.float32), np.concatenate(labels[split]))
-        for split in ("train", "val")
-    }
+        raise UserError(f"data.synthetic.songs_per_genre must be at least 2 (one song per split), got {songs_per_genre}")
+    songs = [(genre_index, number) for genre_index in range(len(GENRES)) for number in range(songs_per_genre)]
+    segments = []  # per song: (segments_per_clip, frames, mel_bins, 1)
+    for genre_index, number in with_progress(songs, total=len(songs), verb="rendered", unit="songs"):
+        rng = np.random.default_rng([seed, genre_index, number])
+        audio = render_song(genre_index, rng, frontend.sample_rate, frontend.clip_samples)  # (clip_samples,)
+        segments.append(clip_to_segments(audio, frontend))
+    song_ids = np.repeat(np.arange(len(songs), dtype=np.int32), frontend.segments_per_clip)  # (n,)
+    labels = (song_ids // songs_per_genre).astype(np.int32)  # (n,)
+    return np.concatenate(segments).astype(np.float32), labels, song_ids
 
 
 GTZAN_SAMPLE_RATE = 22050
@@ -416,24 +389,21 @@ def write_audio_folder(
     """
     folder = Path(folder)
     if folder.exists():
-        raise ValueError(f"{folder} already exists: choose a new folder or remove it")
+        raise UserError(f"{folder} already exists: choose a new folder or remove it")
     if songs_per_genre < 1:
-        raise ValueError(f"songs_per_genre must be at least 1, got {songs_per_genre}")
+        raise UserError(f"songs_per_genre must be at least 1, got {songs_per_genre}")
     if seconds <= 0:
-        raise ValueError(f"seconds must be positive, got {seconds}")
+        raise UserError(f"seconds must be positive, got {seconds}")
     num_samples = int(round(seconds * sample_rate))
-    total = len(GENRES) * songs_per_genre
-    started = time.perf_counter()
+    songs = [(genre_index, number) for genre_index in range(len(GENRES)) for number in range(songs_per_genre)]
     with staged_directory(folder) as staging:
-        for genre_index, genre in enumerate(GENRES):
+        for genre in GENRES:
             (staging / genre).mkdir()
-            for song_index in range(songs_per_genre):
-                rng = np.random.default_rng([seed, genre_index, song_index])
-                audio = render_song(genre_index, rng, sample_rate, num_samples)  # (num_samples,)
-                path = staging / genre / f"{genre}.{song_index:05d}.wav"
-                soundfile.write(path, audio, sample_rate, subtype="PCM_16")
-            done = (genre_index + 1) * songs_per_genre
-            print(f"  wrote {done}/{total} songs, {time.perf_counter() - started:.1f} s", flush=True)
+        for genre_index, number in with_progress(songs, total=len(songs), verb="wrote", unit="songs"):
+            rng = np.random.default_rng([seed, genre_index, number])
+            audio = render_song(genre_index, rng, sample_rate, num_samples)  # (num_samples,)
+            genre = GENRES[genre_index]
+            soundfile.write(staging / genre / f"{genre}.{number:05d}.wav", audio, sample_rate, subtype="PCM_16")
     return folder
 
 

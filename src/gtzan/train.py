@@ -1,4 +1,4 @@
-"""The train stage: compile and fit one registered architecture, log its curves, write its metrics.
+"""The train stage: compile and fit one architecture, log it with DVCLive, write its curves and metrics.
 
 Compilation and training of every architecture happen here and nowhere else.
 """
@@ -15,8 +15,9 @@ import tensorflow as tf
 from dvclive import Live
 from dvclive.keras import DVCLiveCallback
 
-from gtzan.audio import song_accuracy
-from gtzan.models import build_model
+from gtzan.architectures import build_model
+from gtzan.curves import write_curves
+from gtzan.errors import UserError
 
 # constant: the optimizer's learning rate throughout; cosine: cosine decay to 0 over all epochs;
 # plateau: halve it whenever the validation loss has not improved for 3 epochs.
@@ -47,14 +48,14 @@ class TrainingConfig:
         valid = [item.name for item in fields(cls)]
         where = f"params.yaml models.{name}"
         if not isinstance(block, dict):
-            raise ValueError(f"{where} must be a mapping with keys {valid}, got {block!r}")
+            raise UserError(f"{where} must be a mapping with keys {valid}, got {block!r}")
         unknown = sorted(set(block) - set(valid))
         if unknown:
-            raise ValueError(f"{where} has unknown keys {unknown}; valid keys are {valid}")
+            raise UserError(f"{where} has unknown keys {unknown}; valid keys are {valid}")
         required = [item.name for item in fields(cls) if item.default is MISSING and item.default_factory is MISSING]
         missing = [key for key in required if key not in block]
         if missing:
-            raise ValueError(f"{where} is missing {missing}; valid keys are {valid}")
+            raise UserError(f"{where} is missing {missing}; valid keys are {valid}")
         config = cls(**{**block, "architecture": block.get("architecture") or {}})
         config._check(where)
         return config
@@ -63,27 +64,27 @@ class TrainingConfig:
         for key in ("epochs", "batch_size"):
             value = getattr(self, key)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{where}.{key} must be a positive integer, got {value!r}")
+                raise UserError(f"{where}.{key} must be a positive integer, got {value!r}")
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"{where}.optimizer '{self.optimizer}' is unknown; valid optimizers are {sorted(OPTIMIZERS)}")
+            raise UserError(f"{where}.optimizer '{self.optimizer}' is unknown; valid optimizers are {sorted(OPTIMIZERS)}")
         if not isinstance(self.learning_rate, float) or self.learning_rate <= 0:
-            raise ValueError(
+            raise UserError(
                 f"{where}.learning_rate must be a positive float written like 1.0e-3 "
                 f"(YAML reads 1e-3 as a string), got {self.learning_rate!r}"
             )
         if not isinstance(self.momentum, (int, float)) or not 0 <= self.momentum < 1:
-            raise ValueError(f"{where}.momentum must be a number in [0, 1), got {self.momentum!r}")
+            raise UserError(f"{where}.momentum must be a number in [0, 1), got {self.momentum!r}")
         if self.momentum and self.optimizer == "adam":
-            raise ValueError(f"{where}.momentum is not used by adam; remove it or choose sgd or rmsprop")
+            raise UserError(f"{where}.momentum is not used by adam; remove it or choose sgd or rmsprop")
         if not isinstance(self.early_stopping_patience, int) or self.early_stopping_patience < 0:
-            raise ValueError(
+            raise UserError(
                 f"{where}.early_stopping_patience must be 0 (off) or a positive number of epochs, "
                 f"got {self.early_stopping_patience!r}"
             )
         if self.lr_schedule not in LR_SCHEDULES:
-            raise ValueError(f"{where}.lr_schedule '{self.lr_schedule}' is unknown; valid schedules are {LR_SCHEDULES}")
+            raise UserError(f"{where}.lr_schedule '{self.lr_schedule}' is unknown; valid schedules are {LR_SCHEDULES}")
         if not isinstance(self.architecture, dict):
-            raise ValueError(f"{where}.architecture must be a mapping of the builder's hyperparameters, got {self.architecture!r}")
+            raise UserError(f"{where}.architecture must be a mapping of the builder's hyperparameters, got {self.architecture!r}")
 
 
 def make_dataset(spectrograms: np.ndarray, labels: np.ndarray, batch_size: int, shuffle_seed: int | None = None) -> tf.data.Dataset:
@@ -111,13 +112,11 @@ def train_model(
     seed: int,
     deterministic: bool,
     model_path: Path,
+    curves_dir: Path,
     live_dir: Path,
-    val_song_ids: np.ndarray | None = None,
 ) -> dict:
-    """Train one architecture; save the model to model_path, curves to live_dir; return its metrics.
-
-    With the validation split's song ids, the metrics add the saved model's song-level accuracy.
-    """
+    """Train one architecture; save the model to model_path, its curves to curves_dir (after every
+    epoch, see gtzan.curves) and DVCLive's log to live_dir; return its metrics."""
     seed_everything(seed, deterministic)
     input_shape = train_data[0].shape[1:]
     model = build_model(name, input_shape=input_shape, num_classes=num_classes, hyperparameters=config.architecture)
@@ -140,7 +139,7 @@ def train_model(
             train_dataset,
             validation_data=val_dataset,
             epochs=config.epochs,
-            callbacks=[DVCLiveCallback(live=live), *schedule_callbacks(config)],
+            callbacks=[DVCLiveCallback(live=live), curves_callback(curves_dir), *schedule_callbacks(config)],
             shuffle=False,  # the dataset reshuffles itself each epoch, from the seed
             verbose=2,
         )
@@ -148,11 +147,7 @@ def train_model(
 
     model_path.parent.mkdir(parents=True, exist_ok=True)
     model.save(model_path)
-    metrics = summarize_history(history.history, trainable_parameters=trainable, seconds=seconds, train_examples=len(train_data[1]))
-    if val_song_ids is not None:
-        probabilities = model.predict(val_data[0], batch_size=config.batch_size, verbose=0)
-        metrics["val_song_accuracy"] = round(song_accuracy(probabilities, val_data[1], val_song_ids), 6)
-    return metrics
+    return summarize_history(history.history, trainable_parameters=trainable, seconds=seconds, train_examples=len(train_data[1]))
 
 
 def learning_rate_for(config: TrainingConfig, steps_per_epoch: int):
@@ -160,6 +155,18 @@ def learning_rate_for(config: TrainingConfig, steps_per_epoch: int):
     if config.lr_schedule == "cosine":
         return keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=config.epochs * steps_per_epoch)
     return config.learning_rate
+
+
+def curves_callback(curves_dir: Path) -> keras.callbacks.Callback:
+    """Rewrites curves_dir's curve files at the end of every epoch, so they show a run in progress."""
+    history = {}
+
+    def write_epoch(epoch: int, logs: dict) -> None:
+        for key, value in logs.items():
+            history.setdefault(key, []).append(float(value))
+        write_curves(curves_dir, history)
+
+    return keras.callbacks.LambdaCallback(on_epoch_end=write_epoch)
 
 
 def schedule_callbacks(config: TrainingConfig) -> list[keras.callbacks.Callback]:

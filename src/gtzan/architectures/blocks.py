@@ -1,0 +1,56 @@
+"""Layer blocks that several architectures share."""
+
+from collections.abc import Sequence
+
+from keras import layers
+
+
+def squeeze(inputs):
+    """(time, mel, 1) -> (time, mel): the spec's tf.squeeze(x, axis=-1), as a layer."""
+    time_steps, mel_bins, channels = inputs.shape[1:]
+    if channels != 1:
+        raise ValueError(f"This model reads single-channel spectrograms, got input shape {tuple(inputs.shape[1:])}")
+    return layers.Reshape(target_shape=(time_steps, mel_bins), name="squeeze")(inputs)
+
+
+def conv_branch(inputs, name: str, filters: int, *, kernel_size: int, pool_size: int, negative_slope: float):
+    """Conv2D -> BatchNormalization -> LeakyReLU -> MaxPooling2D -> Flatten, one parallel branch."""
+    x = layers.Conv2D(filters=filters, kernel_size=kernel_size, padding="same", name=f"{name}_conv")(inputs)
+    x = layers.BatchNormalization(name=f"{name}_batch_norm")(x)
+    x = layers.LeakyReLU(negative_slope=negative_slope, name=f"{name}_leaky_relu")(x)
+    x = layers.MaxPooling2D(pool_size=pool_size, name=f"{name}_pool")(x)
+    return layers.Flatten(name=f"{name}_flatten")(x)
+
+
+def conv_blocks_to_sequence(x, conv_filters: Sequence[int], *, kernel_size: int):
+    """Conv2D -> MaxPooling2D(2) -> BatchNormalization per entry of conv_filters, then the
+    feature map as a sequence over time: (80, 80, 1) -> (10, 10, 64) -> (10, 640)."""
+    if len(conv_filters) == 0:
+        raise ValueError("conv_filters must list at least one filter count")
+    for block, filters in enumerate(conv_filters, start=1):
+        x = layers.Conv2D(filters=filters, kernel_size=kernel_size, padding="same", activation="relu", name=f"conv{block}")(x)
+        x = layers.MaxPooling2D(pool_size=2, name=f"pool{block}")(x)
+        x = layers.BatchNormalization(name=f"batch_norm{block}")(x)
+    time_steps, mel_bins, channels = x.shape[1:]
+    return layers.Reshape(target_shape=(time_steps, mel_bins * channels), name="to_sequence")(x)
+
+
+def recurrent_stack(x, units: Sequence[int], *, cell: str, bidirectional: bool):
+    """One recurrent layer per entry of units; all but the last return their full sequence."""
+    if len(units) == 0:
+        raise ValueError("recurrent_units must list at least one layer's units")
+    recurrent_layer = {"lstm": layers.LSTM, "gru": layers.GRU}[cell]
+    for index, layer_units in enumerate(units, start=1):
+        return_sequences = index < len(units)
+        if bidirectional:
+            recurrent = recurrent_layer(units=layer_units, return_sequences=return_sequences, name=f"{cell}{index}")
+            x = layers.Bidirectional(recurrent, name=f"bi{cell}{index}")(x)
+        else:
+            x = recurrent_layer(units=layer_units, return_sequences=return_sequences, name=f"{cell}{index}")(x)
+    return x
+
+
+def classifier_head(x, num_classes: int, *, dense_units: int, dropout: float):
+    x = layers.Dense(units=dense_units, activation="relu", name="dense")(x)
+    x = layers.Dropout(rate=dropout, name="dropout")(x)
+    return layers.Dense(units=num_classes, activation="softmax", name="probabilities")(x)
