@@ -53,6 +53,8 @@ class Repo:
         self.env = {
             **os.environ,
             "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+            # the copy's own code, not the editable install's (the checkout the venv was made in)
+            "PYTHONPATH": str(path / "src"),
             "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
             "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.invalid",
         }
