@@ -187,7 +187,7 @@ def build_toy(input_shape, num_classes: int, *, hidden_units: int = 4) -> keras.
 
 
 @pytest.mark.slow
-def test_adding_an_architecture_needs_a_module_and_a_params_block_only(repo):
+def test_a_toy_architecture_needs_a_module_and_a_params_block_only(repo):
     dvc_yaml = (repo.path / "dvc.yaml").read_text()
     (repo.path / "src/gtzan/architectures/toy.py").write_text(TOY_ARCHITECTURE)
     block = {"epochs": 2, "batch_size": 32, "optimizer": "adam", "learning_rate": 1.0e-3, "architecture": {"hidden_units": 8}}

@@ -15,6 +15,8 @@ from functools import lru_cache
 import numpy as np
 import tensorflow as tf
 
+from gtzan.errors import UserError
+
 # Power below this (-100 dB) is clipped, so silence maps to a finite floor.
 POWER_FLOOR = 1e-10
 FLOOR_DB = 10.0 * np.log10(POWER_FLOOR)
@@ -22,7 +24,7 @@ FLOOR_DB = 10.0 * np.log10(POWER_FLOOR)
 
 @dataclass(frozen=True)
 class FrontEnd:
-    """Hyperparameters of the log-mel front-end; derived sizes are properties."""
+    """Hyperparameters of the log-mel front-end (params.yaml `frontend:`); derived sizes are properties."""
 
     sample_rate: int = 16000
     frame_length: int = 1024
@@ -38,17 +40,17 @@ class FrontEnd:
         for name in sizes:
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"FrontEnd.{name} must be a positive integer, got {value!r}")
+                raise UserError(f"FrontEnd.{name} must be a positive integer, got {value!r}")
         if self.lower_edge_hertz < 0:
-            raise ValueError(f"FrontEnd.lower_edge_hertz must be >= 0, got {self.lower_edge_hertz}")
+            raise UserError(f"FrontEnd.lower_edge_hertz must be >= 0, got {self.lower_edge_hertz}")
         if self.upper_edge_hertz <= self.lower_edge_hertz:
-            raise ValueError(
+            raise UserError(
                 f"FrontEnd.upper_edge_hertz ({self.upper_edge_hertz}) must be above "
                 f"lower_edge_hertz ({self.lower_edge_hertz})"
             )
         nyquist = self.sample_rate / 2
         if self.upper_edge_hertz > nyquist:
-            raise ValueError(
+            raise UserError(
                 f"FrontEnd.upper_edge_hertz ({self.upper_edge_hertz}) is above the Nyquist frequency "
                 f"({nyquist}) of sample_rate {self.sample_rate}"
             )
