@@ -1,3 +1,4 @@
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -8,3 +9,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 def read_yaml(name: str) -> dict:
     with (REPO_ROOT / name).open() as file:
         return yaml.safe_load(file)
+
+
+def read_committed_yaml(name: str) -> dict:
+    """The file as committed: `make demo` and `dvc exp run -S` rewrite the workspace's params.yaml."""
+    shown = subprocess.run(["git", "show", f"HEAD:{name}"], cwd=REPO_ROOT, capture_output=True, text=True)
+    return yaml.safe_load(shown.stdout) if shown.returncode == 0 else read_yaml(name)

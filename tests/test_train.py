@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, read_yaml
+from conftest import REPO_ROOT, read_committed_yaml
 
 import keras
 
@@ -24,7 +24,7 @@ VALID_BLOCK = {"epochs": 2, "batch_size": 8, "optimizer": "sgd", "learning_rate"
 
 
 def test_the_real_params_blocks_are_valid():
-    params = read_yaml("params.yaml")
+    params = read_committed_yaml("params.yaml")
     for name, block in params["models"].items():
         config = TrainingConfig.from_params(name, block)
         assert config.epochs == 50, "the spec's schedule is the default; the demo shortens it with -S"
