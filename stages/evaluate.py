@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gtzan.cli import load_params, run_stage
 from gtzan.evaluate import load_model, predict_probabilities, resolve_class_names, write_evaluation
-from gtzan.prepared import load_prepared, load_song_ids, load_summary
+from gtzan.prepared import check_trained_on, load_prepared, load_song_ids, load_summary
 
 
 def main() -> None:
@@ -21,11 +21,13 @@ def main() -> None:
     summary = load_summary(args.data)
     class_names = resolve_class_names(params["data"]["class_names"], summary["class_names"], summary["num_classes"])
     spectrograms, actual = load_prepared(args.data, "val")
+    model = load_model(args.model)
+    check_trained_on(args.model, args.data)
     result = write_evaluation(
         out_dir=args.out,
         predictions_path=args.predictions,
         actual=actual,
-        probabilities=predict_probabilities(load_model(args.model), spectrograms),
+        probabilities=predict_probabilities(model, spectrograms),
         class_names=class_names,
         song_ids=load_song_ids(args.data, "val"),
     )

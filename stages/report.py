@@ -1,15 +1,17 @@
-"""Stage report: every architecture's metrics, curves, scores and predictions -> the report and the headline files."""
+"""Stage report: the data's summary and every architecture's metrics, curves, scores and predictions -> the report."""
 
 import argparse
 import sys
 from pathlib import Path
 
 from gtzan.cli import load_params, run_stage
+from gtzan.prepared import load_summary
 from gtzan.report import write_report
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, required=True, help="the prepared data directory (its summary.json)")
     for name in ("metrics", "curves", "eval", "predictions"):
         parser.add_argument(f"--{name}", type=Path, required=True, help=f"the directory of every architecture's {name}")
     parser.add_argument("--out", type=Path, required=True, help="the directory to write")
@@ -19,6 +21,7 @@ def main() -> None:
     markdown = write_report(
         names=list(params["models"]),
         headline=params["model"]["name"],
+        data_summary=load_summary(args.data),
         metrics_dir=args.metrics,
         curves_dir=args.curves,
         eval_dir=args.eval,

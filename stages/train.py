@@ -6,7 +6,7 @@ from pathlib import Path
 
 from gtzan.cli import load_params, run_stage
 from gtzan.errors import UserError
-from gtzan.prepared import load_prepared, load_summary
+from gtzan.prepared import load_prepared, load_summary, stamp_training_data
 from gtzan.train import TrainingConfig, train_model, write_metrics
 
 
@@ -21,6 +21,7 @@ def main() -> None:
     args = parser.parse_args()
 
     params = load_params()
+    summary = load_summary(args.data)
     if args.name not in params["models"]:
         raise UserError(f"params.yaml has no block models.{args.name}; its architectures are {sorted(params['models'])}")
     metrics = train_model(
@@ -28,13 +29,14 @@ def main() -> None:
         config=TrainingConfig.from_params(args.name, params["models"][args.name]),
         train_data=load_prepared(args.data, "train"),
         val_data=load_prepared(args.data, "val"),
-        num_classes=load_summary(args.data)["num_classes"],
+        num_classes=summary["num_classes"],
         seed=params["seed"],
         deterministic=params["train"]["deterministic"],
         model_path=args.model,
         curves_dir=args.curves,
         live_dir=args.live,
     )
+    stamp_training_data(args.model, summary)
     write_metrics(metrics, args.metrics)
     print(f"{args.name}: best validation accuracy {metrics['val_accuracy_best']:.3f} at epoch {metrics['best_epoch']}, "
           f"{metrics['seconds_per_epoch']:.1f} s/epoch")

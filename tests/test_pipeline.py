@@ -296,3 +296,23 @@ def test_dvc_repro_on_an_audio_folder_then_the_segment_split(tmp_path):
     val_songs = np.load(repo.path / "data/prepared/val/song_ids.npy")
     assert set(train_songs) & set(val_songs) and len(set(train_songs) | set(val_songs)) == 15
     assert "segment-split" in repo.dvc("exp", "show", "--no-pager", "--csv")
+
+
+@pytest.mark.slow
+def test_a_sweep_after_results_left_in_the_workspace_retrains_only_what_it_changes(repo):
+    # As after `make demo`: the results are in the workspace but not in the last commit.
+    results = ["dvc.lock", "metrics", "curves", "dvclive", "eval", "predictions", "plots"]
+    repo.run("git", "rm", "-r", "-q", "--cached", *results)
+    repo.run("git", "commit", "-qm", "code and params only")
+    # The README's sweep: commit the results as a baseline, then queue one architecture's change.
+    repo.run("git", "switch", "-q", "-c", "demo-baseline")
+    repo.run("git", "add", "-A")
+    repo.run("git", "commit", "-qm", "Demo results")
+    repo.dvc("exp", "run", "--queue", "-n", "lr-sweep", "-S", "model.name=cnn_gru", "-S", "models.cnn_gru.learning_rate=2.0e-3")
+    repo.dvc("queue", "start", "--jobs", "1")
+    deadline = time.monotonic() + 600
+    while "Queued" in (status := repo.dvc("queue", "status")) or "Running" in status:
+        assert time.monotonic() < deadline, f"the queue did not finish:\n{status}"
+        time.sleep(2)
+    assert "Success" in status, status
+    assert ran(repo.dvc("queue", "logs", "lr-sweep")) == {"train@cnn_gru", "evaluate@cnn_gru", "report"}

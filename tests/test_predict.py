@@ -13,6 +13,7 @@ from gtzan.audio import audio_segments, load_audio
 from gtzan.frontend import FrontEnd
 from gtzan.architectures import build_model
 from gtzan.predict import main, predict_file
+from gtzan.prepared import load_summary, stamp_training_data
 
 FRONTEND = FrontEnd(segments_per_clip=3)  # 80 x 80 segments of 2 s, 6 s clips
 GENRES = ["blues", "classical", "metal"]
@@ -38,6 +39,10 @@ def setup(tmp_path_factory):
     frontend_settings = dataclasses.asdict(FRONTEND)
     write_summary(root / "prepared", {"source": "synthetic", "class_names": GENRES, "frontend": frontend_settings})
     write_summary(root / "drive", {"source": "gdrive", "folder_id": "154dxA9DPaEUW_QbCuW8e-eA5xYd73CQL"})
+    stamp_training_data(model_path, load_summary(root / "prepared"))
+    other_run = {"source": "synthetic", "seed": 7, "songs_per_genre": 20, "class_names": GENRES, "frontend": frontend_settings}
+    write_summary(root / "other_run", other_run)
+    (root / "a_folder.wav").mkdir()
 
     rng = np.random.default_rng(0)
     t = np.arange(9 * 22050) / 22050
@@ -145,3 +150,22 @@ def test_the_module_runs_as_a_command(setup):
     result = subprocess.run(command[:3] + [str(setup / "song.wav")] + command[4:], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert len(top_lines(result.stdout)) == 3
+
+
+def test_a_model_from_another_run_is_refused_naming_both(setup, capsys):
+    code, out, err = run_main(setup, capsys, str(setup / "song.wav"), prepared=setup / "other_run")
+    assert code == 1 and out == ""
+    assert "model.keras was trained on other data than" in err and "other_run holds" in err
+    assert "the synthetic data (seed 7, 20 songs per genre)" in err and "dvc exp apply" in err
+    assert err.count("\n") == 1
+
+
+def test_a_model_that_does_not_record_its_data_is_refused(setup, capsys, tmp_path):
+    build_model("parallel_cnn", (80, 80, 1), len(GENRES)).save(tmp_path / "old.keras")
+    code, _, err = run_main(setup, capsys, str(setup / "song.wav"), model=tmp_path / "old.keras")
+    assert code == 1 and "does not record the data it was trained on" in err and "retrain it" in err
+
+
+def test_a_folder_given_as_the_audio_file_is_named(setup, capsys):
+    code, _, err = run_main(setup, capsys, str(setup / "a_folder.wav"))
+    assert code == 1 and "a_folder.wav is a directory, not an audio file" in err

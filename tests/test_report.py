@@ -11,6 +11,12 @@ from gtzan.report import SPEC_FIGURES, write_report
 from gtzan.train import write_metrics
 
 GENRES = ["rock", "jazz", "pop"]
+DRIVE_DATA = {"source": {"source": "gdrive"}, "class_names": GENRES, "counts": {"train": {"total": 24}, "val": {"total": 6}}}
+SYNTHETIC_DATA = {
+    "source": {"source": "synthetic", "seed": 42, "songs_per_genre": 20, "split": "song"},
+    "class_names": GENRES,
+    "counts": {"train": {"total": 1920}, "val": {"total": 480}},
+}
 
 
 def fake_run(root, name: str, val_accuracy: list[float]) -> None:
@@ -37,9 +43,9 @@ def fake_run(root, name: str, val_accuracy: list[float]) -> None:
     )
 
 
-def report(tmp_path, headline: str) -> str:
+def report(tmp_path, headline: str, data: dict = DRIVE_DATA) -> str:
     return write_report(
-        names=["parallel_cnn", "cnn_rnn"], headline=headline,
+        names=["parallel_cnn", "cnn_rnn"], headline=headline, data_summary=data,
         metrics_dir=tmp_path / "metrics", curves_dir=tmp_path / "curves", eval_dir=tmp_path / "eval",
         predictions_dir=tmp_path / "predictions", out_dir=tmp_path / "plots",
     )
@@ -71,6 +77,22 @@ def test_report_compares_every_architecture_and_headlines_one(tmp_path):
     for metric in ("loss", "accuracy"):
         copied = (tmp_path / "plots" / "headline" / "curves" / f"{metric}.csv").read_text()
         assert copied == (tmp_path / "curves" / "cnn_rnn" / f"{metric}.csv").read_text()
+
+
+def test_the_report_names_its_data_and_compares_with_the_spec_only_on_the_specs_data(tmp_path):
+    fake_run(tmp_path, "parallel_cnn", [0.4, 0.7, 0.65])
+    fake_run(tmp_path, "cnn_rnn", [0.3, 0.5])
+    drive = report(tmp_path, headline="cnn_rnn")
+    assert "Data: the Drive data (24 train, 6 val segments)." in drive
+    assert "| ≥ 50 % (assignment target) | yes |" in drive and "not compared" not in drive
+
+    synthetic = report(tmp_path, headline="cnn_rnn", data=SYNTHETIC_DATA)
+    assert "Data: the synthetic data (seed 42, 20 songs per genre), split by song (1,920 train, 480 val segments)." in synthetic
+    assert "| ≥ 50 % (assignment target) | not compared |" in synthetic
+    assert "not on this data: they are shown for reference and not compared" in synthetic
+    page = (tmp_path / "plots" / "report.html").read_text()
+    assert "Data: <strong>the synthetic data (seed 42, 20 songs per genre), split by song</strong>" in page
+    assert "shown for reference and not compared" in page
 
 
 def test_curves_round_trip_train_and_validation(tmp_path):

@@ -22,7 +22,7 @@ from gtzan.cli import run_stage
 from gtzan.errors import UserError
 from gtzan.evaluate import load_model, predict_probabilities
 from gtzan.frontend import FrontEnd
-from gtzan.prepared import SUMMARY_FILE, load_summary, standardize
+from gtzan.prepared import SUMMARY_FILE, check_trained_on, load_summary, standardize
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ def predict_file(audio_path: Path | str, *, model_path: Path | str, prepared_dir
     setup = read_training_setup(prepared_dir)
     frontend = setup.frontend
     model = load_model(model_path)
+    check_trained_on(model_path, prepared_dir)
     audio = load_audio(audio_path, frontend.sample_rate)  # (samples,)
     try:
         segments = audio_segments(audio, frontend, max_segments=max(1, len(audio) // frontend.segment_samples))

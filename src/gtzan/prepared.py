@@ -5,9 +5,14 @@
     <dir>/train/song_ids.npy      int32 (n,) song of each segment, when the data has song ids
     <dir>/val/...                 the same for the validation split
     <dir>/summary.json            counts per class and split, source, element spec, statistics
+
+A model trained on it records the summary's fingerprint inside its .keras file, so that evaluate
+and predict refuse to mix a model with prepared data of another run.
 """
 
+import hashlib
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +20,7 @@ import numpy as np
 from gtzan.errors import UserError
 
 SUMMARY_FILE = "summary.json"
+TRAINING_DATA_MEMBER = "gtzan_training_data.json"  # in a .keras file: which prepared data trained it
 
 
 def load_prepared(prepared_dir: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -44,3 +50,53 @@ def load_summary(prepared_dir: Path) -> dict:
 def standardize(spectrograms: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
     # mean and std broadcast along the mel axis of (n, time, mel, 1)
     return ((spectrograms - mean[:, None]) / std[:, None]).astype(np.float32)
+
+
+def describe_data(summary: dict) -> str:
+    """The prepared data in words: where it came from and how it was split."""
+    source = summary.get("source", {})
+    kind = source.get("source")
+    if kind == "synthetic":
+        where = f"the synthetic data (seed {source.get('seed')}, {source.get('songs_per_genre')} songs per genre)"
+    elif kind == "audio":
+        where = f"the audio folder {source.get('path')} ({', '.join(summary.get('class_names', []))})"
+    elif kind == "gdrive":
+        where = "the Drive data"
+    elif kind == "local":
+        where = f"the saved datasets in {source.get('path')}"
+    else:
+        where = f"data of unknown source {kind!r}"
+    split = source.get("split")
+    return f"{where}, split by {split}" if split else where
+
+
+def data_fingerprint(summary: dict) -> str:
+    """A short hash of everything summary.json says: source, split, counts, classes, standardization."""
+    return hashlib.sha256(json.dumps(summary, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def stamp_training_data(model_path: Path, summary: dict) -> None:
+    """Record in a saved .keras file (a zip archive; keras ignores the extra member) which prepared data trained it."""
+    record = {"fingerprint": data_fingerprint(summary), "description": describe_data(summary)}
+    with zipfile.ZipFile(model_path, "a") as archive:
+        archive.writestr(TRAINING_DATA_MEMBER, json.dumps(record, indent=2) + "\n")
+
+
+def check_trained_on(model_path: Path, prepared_dir: Path) -> None:
+    """UserError unless the model in model_path was trained on the prepared data in prepared_dir."""
+    summary = load_summary(prepared_dir)
+    try:
+        with zipfile.ZipFile(model_path) as archive:
+            record = json.loads(archive.read(TRAINING_DATA_MEMBER))
+    except KeyError:
+        raise UserError(
+            f"{model_path} does not record the data it was trained on (a model from an older version): "
+            f"retrain it (dvc repro train@{Path(model_path).stem})"
+        ) from None
+    if record["fingerprint"] != data_fingerprint(summary):
+        raise UserError(
+            f"{model_path} was trained on other data than {prepared_dir} holds: the model on "
+            f"{record['description']} (data {record['fingerprint']}), {prepared_dir} {describe_data(summary)} "
+            f"(data {data_fingerprint(summary)}). Use the model with the prepared data of its own run "
+            f"(`dvc exp apply <experiment>` restores both) or retrain it on this data (dvc repro train@{Path(model_path).stem})."
+        )

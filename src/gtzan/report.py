@@ -29,6 +29,10 @@ import numpy as np  # noqa: E402
 
 from gtzan.curves import METRICS, read_curves  # noqa: E402
 from gtzan.errors import UserError  # noqa: E402
+from gtzan.prepared import describe_data  # noqa: E402
+
+# The spec's figures come from the Drive data (segment split); only data of that kind is compared with them.
+SPEC_DATA_SOURCES = ("gdrive", "local")
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,28 @@ NOT_GIVEN = SpecFigure("not given")
 
 
 @dataclass(frozen=True)
+class DataInfo:
+    """What the report says about the data every architecture was trained and evaluated on."""
+
+    description: str
+    counts: str
+    comparable_with_spec: bool
+
+    @classmethod
+    def from_summary(cls, summary: dict) -> "DataInfo":
+        counts = ", ".join(f"{count['total']:,} {split}" for split, count in summary["counts"].items())
+        comparable = summary.get("source", {}).get("source") in SPEC_DATA_SOURCES
+        return cls(description=describe_data(summary), counts=f"{counts} segments", comparable_with_spec=comparable)
+
+    @property
+    def spec_note(self) -> str:
+        if self.comparable_with_spec:
+            return "The spec's figures were measured on this data; \"reproduced\" compares the best validation accuracy with them."
+        return ("The spec's figures were measured on the Drive data (GTZAN, split by segment), not on this data: "
+                "they are shown for reference and not compared.")
+
+
+@dataclass(frozen=True)
 class Run:
     """What the train and evaluate stages left for one architecture."""
 
@@ -91,9 +117,17 @@ def read_run(name: str, *, metrics_dir: Path, curves_dir: Path, eval_dir: Path, 
 
 
 def write_report(
-    *, names: list[str], headline: str, metrics_dir: Path, curves_dir: Path, eval_dir: Path, predictions_dir: Path, out_dir: Path
+    *,
+    names: list[str],
+    headline: str,
+    data_summary: dict,
+    metrics_dir: Path,
+    curves_dir: Path,
+    eval_dir: Path,
+    predictions_dir: Path,
+    out_dir: Path,
 ) -> str:
-    """Write everything under out_dir; return the markdown table."""
+    """Write everything under out_dir; return the markdown table. data_summary: the prepared data's summary.json."""
     if headline not in names:
         raise UserError(f"model.name '{headline}' is not an architecture of params.yaml models; valid names are {names}")
     runs = [
@@ -102,6 +136,7 @@ def write_report(
     ]
     runs.sort(key=lambda run: (run.name != headline, -run.metrics["val_accuracy_best"]))
     head = runs[0]
+    data = DataInfo.from_summary(data_summary)
 
     out_dir = Path(out_dir)
     (out_dir / "curves").mkdir(parents=True, exist_ok=True)
@@ -112,16 +147,18 @@ def write_report(
         curve_images[run.name] = _png_base64(figure)
     write_headline(head, out_dir / "headline")
 
-    markdown = comparison_markdown(runs)
+    markdown = comparison_markdown(runs, data)
     (out_dir / "report.md").write_text(markdown)
-    (out_dir / "report.html").write_text(report_html(runs, curve_images))
+    (out_dir / "report.html").write_text(report_html(runs, data, curve_images))
     return markdown
 
 
-def comparison_markdown(runs: list[Run]) -> str:
+def comparison_markdown(runs: list[Run], data: DataInfo) -> str:
     head = runs[0]
     lines = [
         "# Genre classifiers compared",
+        "",
+        f"Data: {data.description} ({data.counts}).",
         "",
         f"Headline architecture (`model.name`): **{head.name}**, best validation accuracy "
         f"{head.metrics['val_accuracy_best']:.1%} at epoch {head.metrics['best_epoch']} of {head.metrics['epochs']}, "
@@ -132,8 +169,10 @@ def comparison_markdown(runs: list[Run]) -> str:
     ]
     for run in runs:
         label = f"**{run.name}**" if run is head else run.name
-        lines.append(f"| {label} | " + " | ".join(_table_cells(run)) + " |")
+        lines.append(f"| {label} | " + " | ".join(_table_cells(run, data)) + " |")
     lines += [
+        "",
+        data.spec_note,
         "",
         "Song accuracy: the saved model's segment probabilities averaged per song; unknown where the data "
         "has no song ids (the Drive data).",
@@ -144,7 +183,7 @@ def comparison_markdown(runs: list[Run]) -> str:
     return "\n".join(lines)
 
 
-def _table_cells(run: Run) -> list[str]:
+def _table_cells(run: Run, data: DataInfo) -> list[str]:
     metrics = run.metrics
     return [
         f"{metrics['val_accuracy_best']:.1%}",
@@ -155,7 +194,7 @@ def _table_cells(run: Run) -> list[str]:
         f"{metrics['parameters']:,}",
         f"{metrics['seconds_per_epoch']:.1f}",
         run.spec.text,
-        run.spec.verdict(metrics["val_accuracy_best"]),
+        run.spec.verdict(metrics["val_accuracy_best"]) if data.comparable_with_spec else "not compared",
     ]
 
 
@@ -210,7 +249,7 @@ def confusion_figure(run: Run) -> plt.Figure:
     return figure
 
 
-def report_html(runs: list[Run], curve_images: dict[str, str]) -> str:
+def report_html(runs: list[Run], data: DataInfo, curve_images: dict[str, str]) -> str:
     head = runs[0]
     escape = html.escape
     header = ["architecture", "val acc best", "val acc final", "song acc (saved model)", "epoch of best", "macro F1", "parameters",
@@ -218,7 +257,7 @@ def report_html(runs: list[Run], curve_images: dict[str, str]) -> str:
     headline_class = ' class="headline"'
     rows = "\n".join(
         f"<tr{headline_class if run is head else ''}><td>{escape(run.name)}</td>"
-        + "".join(f"<td>{escape(cell)}</td>" for cell in _table_cells(run)) + "</tr>"
+        + "".join(f"<td>{escape(cell)}</td>" for cell in _table_cells(run, data)) + "</tr>"
         for run in runs
     )
     genres = "\n".join(
@@ -252,6 +291,7 @@ img {{ max-width: 100%; }}
 </head>
 <body>
 <h1>Genre classifiers compared</h1>
+<p class="data">Data: <strong>{escape(data.description)}</strong> ({escape(data.counts)}).</p>
 <p>Headline architecture (<code>model.name</code>): <strong>{escape(head.name)}</strong>,
 best validation accuracy {head.metrics['val_accuracy_best']:.1%} at epoch {head.metrics['best_epoch']}
 of {head.metrics['epochs']}, macro F1 {head.scores['macro_f1']:.3f}.</p>
@@ -260,6 +300,7 @@ of {head.metrics['epochs']}, macro F1 {head.scores['macro_f1']:.3f}.</p>
 <tr>{''.join(f'<th>{escape(cell)}</th>' for cell in header)}</tr>
 {rows}
 </table>
+<p>{escape(data.spec_note)}</p>
 <img alt="validation accuracy by architecture" src="data:image/png;base64,{_png_base64(accuracy_bars_figure(runs))}">
 <h2>{escape(head.name)} on the validation split</h2>
 <div class="side">
