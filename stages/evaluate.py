@@ -1,5 +1,7 @@
 """Stage evaluate@NAME: a saved model on the validation split -> its scores and predictions."""
 
+import gtzan.quiet  # noqa: F401  (first: drops TensorFlow's start-up lines from stderr)
+
 import argparse
 import sys
 from pathlib import Path

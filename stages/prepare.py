@@ -1,5 +1,7 @@
 """Stage prepare: RAW_DIR -> PREPARED_DIR (validated, standardized, canonical arrays)."""
 
+import gtzan.quiet  # noqa: F401  (first: drops TensorFlow's start-up lines from stderr)
+
 import argparse
 import sys
 from pathlib import Path

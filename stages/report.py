@@ -1,5 +1,7 @@
 """Stage report: the data's summary and every architecture's metrics, curves, scores and predictions -> the report."""
 
+import gtzan.quiet  # noqa: F401  (first: drops TensorFlow's start-up lines from stderr)
+
 import argparse
 import sys
 from pathlib import Path

@@ -1,5 +1,7 @@
 """Stage train@NAME: the prepared data -> the saved model, its metrics, curves and DVCLive log."""
 
+import gtzan.quiet  # noqa: F401  (first: drops TensorFlow's start-up lines from stderr)
+
 import argparse
 import sys
 from pathlib import Path

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import REPO_ROOT, read_yaml
+from conftest import REPO_ROOT, read_committed_yaml, read_yaml
 
 BIN = Path(sys.executable).parent
 
@@ -45,6 +45,8 @@ def copy_repository(destination: Path) -> None:
             continue
         (destination / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO_ROOT / name, destination / name)
+    # the committed parameters: `make demo` and `dvc exp run -S` rewrite the workspace's
+    (destination / "params.yaml").write_text(yaml.safe_dump(read_committed_yaml("params.yaml"), sort_keys=False))
 
 
 class Repo:
@@ -316,3 +318,33 @@ def test_a_sweep_after_results_left_in_the_workspace_retrains_only_what_it_chang
         time.sleep(2)
     assert "Success" in status, status
     assert ran(repo.dvc("queue", "logs", "lr-sweep")) == {"train@cnn_gru", "evaluate@cnn_gru", "report"}
+
+
+def demo_params() -> dict[str, object]:
+    """The Makefile's DEMO_PARAMS, {"models.cnn_gru.epochs": 8, ...}."""
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    return {key: yaml.safe_load(value) for key, value in re.findall(r"-S ([\w.]+)=(\S+)", makefile)}
+
+
+@pytest.mark.slow
+def test_the_fast_suite_passes_after_the_demo_rewrote_params_yaml(tmp_path):
+    repo = Repo(tmp_path / "repo")
+    repo.path.mkdir()
+    copy_repository(repo.path)
+    repo.run("git", "init", "-q")
+    repo.run("git", "add", "-A")
+    repo.run("git", "commit", "-qm", "as cloned")
+
+    def as_the_demo_does(params: dict) -> None:
+        for dotted, value in demo_params().items():
+            *parents, key = dotted.split(".")
+            block = params
+            for parent in parents:
+                block = block[parent]
+            block[key] = value
+
+    repo.edit_params(as_the_demo_does)
+    assert yaml.safe_load((repo.path / "params.yaml").read_text())["models"]["cnn_gru"]["epochs"] == 8
+    output = repo.run(str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow", "tests/test_train.py",
+                      "tests/test_models.py", "tests/test_dvc_yaml.py", "-k", "params or dvc or stage")
+    assert " passed" in output and "failed" not in output

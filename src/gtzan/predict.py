@@ -10,8 +10,11 @@ or decoded (data.source synthetic or an audio folder) records its front-end; a m
 Drive data, whose front-end is unknown, is refused.
 """
 
-import argparse
-import sys
+if __name__ == "__main__":
+    import gtzan.quiet  # noqa: F401  (first: drops TensorFlow's start-up lines from stderr)
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
 from dataclasses import dataclass
 from pathlib import Path
 
