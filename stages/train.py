@@ -23,9 +23,9 @@ def main() -> None:
     args = parser.parse_args()
 
     params = load_params()
-    summary = load_summary(args.data)
     if args.name not in params["models"]:
         raise UserError(f"params.yaml has no block models.{args.name}; its architectures are {sorted(params['models'])}")
+    summary = load_summary(args.data)
     metrics = train_model(
         name=args.name,
         config=TrainingConfig.from_params(args.name, params["models"][args.name]),

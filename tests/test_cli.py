@@ -1,5 +1,9 @@
 """Stage scripts: a user's mistake is one line, a bug keeps its traceback."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from gtzan.cli import load_params, run_stage
@@ -28,3 +32,26 @@ def test_any_other_exception_propagates_with_its_traceback(error):
 def test_a_missing_params_file_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="params.yaml not found: run the stages from the repository root"):
         load_params(tmp_path / "params.yaml")
+
+
+WRITES_TO_FD_2 = """
+import os, sys
+import gtzan.quiet
+os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n")
+os.write(2, b"I0000 00:00:1795619757.472853   18549 port.cc:153] oneDNN custom operations are on.\\n")
+os.write(2, b"E0000 00:00:1795619299.229950   17031 meta_optimizer.cc:967] remapper failed: INVALID_ARGUMENT\\n")
+os.write(2, b"E0000 00:00:1795619299.229950   17031 cuda_dnn.cc:12] a real C++ error\\n")
+print("a line of ours", file=sys.stderr)
+raise ValueError("a bug")
+"""
+
+
+@pytest.mark.parametrize("keep_logs", [False, True])
+def test_quiet_drops_tensorflow_start_up_lines_and_nothing_else(keep_logs):
+    env = {**os.environ, "GTZAN_TF_LOGS": "1" if keep_logs else "0"}
+    result = subprocess.run([sys.executable, "-c", WRITES_TO_FD_2], capture_output=True, text=True, env=env)
+    assert result.returncode == 1
+    assert "a real C++ error" in result.stderr and "a line of ours" in result.stderr
+    assert result.stderr.rstrip().endswith("ValueError: a bug"), "the traceback comes through, to its last line"
+    noise = ("absl::InitializeLog", "oneDNN custom operations", "remapper failed")
+    assert all((line in result.stderr) == keep_logs for line in noise)

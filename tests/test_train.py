@@ -152,3 +152,4 @@ def test_a_stage_given_an_unknown_architecture_exits_with_a_short_message():
     assert result.returncode == 1
     assert "ERROR: params.yaml has no block models.transformer" in result.stderr
     assert "'cnn_gru'" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1, "one line: no TensorFlow start-up lines either"
