@@ -5,7 +5,7 @@ import inspect
 import keras
 import numpy as np
 import pytest
-from conftest import read_yaml
+from conftest import read_committed_yaml
 from keras import layers
 
 from gtzan.architectures import DEFAULT_INPUT_SHAPE, architecture_names, build_model, builder, hyperparameter_names
@@ -278,7 +278,7 @@ def test_hyperparameters_from_params_yaml_reach_the_layers():
 
 
 def test_every_architecture_module_builds_a_model_of_its_own_name_and_has_a_params_block():
-    assert set(architecture_names()) == set(read_yaml("params.yaml")["models"])
+    assert set(architecture_names()) == set(read_committed_yaml("params.yaml")["models"])
     for name in architecture_names():
         assert builder(name).__module__ == f"gtzan.architectures.{name}"
     assert "blocks" not in architecture_names()

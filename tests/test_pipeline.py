@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import REPO_ROOT, read_committed_yaml, read_yaml
+from conftest import REPO_ROOT, read_committed_yaml
 
 BIN = Path(sys.executable).parent
 
@@ -108,7 +108,7 @@ def ran(output: str) -> set[str]:
 
 @pytest.mark.slow
 def test_dvc_repro_end_to_end(trained, repo):
-    params = read_yaml("params.yaml")
+    params = read_committed_yaml("params.yaml")
     names = list(params["models"])
     stages = {"download", "prepare", "report", *(f"train@{name}" for name in names), *(f"evaluate@{name}" for name in names)}
     assert ran(trained[1]) == stages
@@ -158,7 +158,7 @@ def test_dvc_repro_end_to_end(trained, repo):
 
 @pytest.mark.slow
 def test_editing_a_source_file_makes_exactly_its_stages_stale(repo):
-    names = list(read_yaml("params.yaml")["models"])
+    names = list(read_committed_yaml("params.yaml")["models"])
 
     def stale_after_editing(path: str) -> set[str]:
         repo.run("git", "checkout", "-q", "--", ".")
@@ -207,7 +207,7 @@ def test_a_toy_architecture_needs_a_module_and_a_params_block_only(repo):
 
 @pytest.mark.slow
 def test_experiments_on_model_name_retrain_nothing_and_diff(repo):
-    names = list(read_yaml("params.yaml")["models"])
+    names = list(read_committed_yaml("params.yaml")["models"])
     experiments = {}
     for name in names[:2]:
         output = repo.dvc("exp", "run", "-n", f"study-{name}", "-S", f"model.name={name}")
@@ -227,7 +227,7 @@ def test_experiments_on_model_name_retrain_nothing_and_diff(repo):
 
 @pytest.mark.slow
 def test_a_queued_sweep_runs_and_compares(repo):
-    name = read_yaml("params.yaml")["model"]["name"]
+    name = read_committed_yaml("params.yaml")["model"]["name"]
     rates = ["5.0e-3", "2.0e-2"]
     for rate in rates:
         repo.dvc("exp", "run", "--queue", "-n", f"lr-{rate}", "-S", f"models.{name}.learning_rate={rate}")
