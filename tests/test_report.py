@@ -83,11 +83,11 @@ def test_the_report_names_its_data_and_compares_with_the_spec_only_on_the_specs_
     fake_run(tmp_path, "parallel_cnn", [0.4, 0.7, 0.65])
     fake_run(tmp_path, "cnn_rnn", [0.3, 0.5])
     drive = report(tmp_path, headline="cnn_rnn")
-    assert "Data: the Drive data (24 train, 6 val segments)." in drive
+    assert "Data: the Drive data (GTZAN, split by segment); 24 train, 6 val segments." in drive
     assert "| ≥ 50 % (assignment target) | yes |" in drive and "not compared" not in drive
 
     synthetic = report(tmp_path, headline="cnn_rnn", data=SYNTHETIC_DATA)
-    assert "Data: the synthetic data (seed 42, 20 songs per genre), split by song (1,920 train, 480 val segments)." in synthetic
+    assert "Data: the synthetic data (seed 42, 20 songs per genre), split by song; 1,920 train, 480 val segments." in synthetic
     assert "| ≥ 50 % (assignment target) | not compared |" in synthetic
     assert "not on this data: they are shown for reference and not compared" in synthetic
     page = (tmp_path / "plots" / "report.html").read_text()

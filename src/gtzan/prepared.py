@@ -61,7 +61,7 @@ def describe_data(summary: dict) -> str:
     elif kind == "audio":
         where = f"the audio folder {source.get('path')} ({', '.join(summary.get('class_names', []))})"
     elif kind == "gdrive":
-        where = "the Drive data"
+        where = "the Drive data (GTZAN, split by segment)"
     elif kind == "local":
         where = f"the saved datasets in {source.get('path')}"
     else:

@@ -158,7 +158,7 @@ def comparison_markdown(runs: list[Run], data: DataInfo) -> str:
     lines = [
         "# Genre classifiers compared",
         "",
-        f"Data: {data.description} ({data.counts}).",
+        f"Data: {data.description}; {data.counts}.",
         "",
         f"Headline architecture (`model.name`): **{head.name}**, best validation accuracy "
         f"{head.metrics['val_accuracy_best']:.1%} at epoch {head.metrics['best_epoch']} of {head.metrics['epochs']}, "
@@ -291,7 +291,7 @@ img {{ max-width: 100%; }}
 </head>
 <body>
 <h1>Genre classifiers compared</h1>
-<p class="data">Data: <strong>{escape(data.description)}</strong> ({escape(data.counts)}).</p>
+<p class="data">Data: <strong>{escape(data.description)}</strong>; {escape(data.counts)}.</p>
 <p>Headline architecture (<code>model.name</code>): <strong>{escape(head.name)}</strong>,
 best validation accuracy {head.metrics['val_accuracy_best']:.1%} at epoch {head.metrics['best_epoch']}
 of {head.metrics['epochs']}, macro F1 {head.scores['macro_f1']:.3f}.</p>
