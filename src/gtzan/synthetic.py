@@ -15,8 +15,11 @@ into segments, each carrying its song's id for the split (gtzan.songs).
 source (`data.source: FOLDER`) without the real clips.
 """
 
-import argparse
-import sys
+if __name__ == "__main__":
+    import gtzan.quiet  # noqa: F401  (first: drops TensorFlow's start-up lines from stderr)
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
