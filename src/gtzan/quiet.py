@@ -36,8 +36,12 @@ def _filter_stderr() -> None:
     def pump() -> None:
         with os.fdopen(read_end, "rb") as source, os.fdopen(os.dup(real_stderr), "wb", buffering=0) as sink:
             for line in source:
-                if not NOISE.match(line):
+                if NOISE.match(line):
+                    continue
+                try:
                     sink.write(line)
+                except OSError:  # the real stderr is gone (a closed pipe): keep draining, or writers would block
+                    pass
 
     thread = threading.Thread(target=pump, name="stderr-filter", daemon=True)
     thread.start()
