@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from gtzan.cli import load_params, run_stage
+from gtzan.cli import load_params, run_stage, seed_param
 from gtzan.download import fetch_raw_data
 
 
@@ -19,7 +19,7 @@ def main() -> None:
     info = fetch_raw_data(
         source=str(params["data"]["source"]),
         destination=args.raw_dir,
-        seed=params["seed"],
+        seed=seed_param(params),
         songs_per_genre=params["data"]["synthetic"]["songs_per_genre"],
         frontend_settings=params["frontend"],
         genres=params["data"]["genres"],

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from gtzan.cli import load_params, run_stage
+from gtzan.cli import load_params, run_stage, seed_param
 from gtzan.errors import UserError
 from gtzan.prepared import load_prepared, load_summary, stamp_training_data
 from gtzan.train import TrainingConfig, train_model, write_metrics
@@ -32,7 +32,7 @@ def main() -> None:
         train_data=load_prepared(args.data, "train"),
         val_data=load_prepared(args.data, "val"),
         num_classes=summary["num_classes"],
-        seed=params["seed"],
+        seed=seed_param(params),
         deterministic=params["train"]["deterministic"],
         model_path=args.model,
         curves_dir=args.curves,

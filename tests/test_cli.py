@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from gtzan.cli import load_params, run_stage
+from gtzan.cli import load_params, run_stage, seed_param
 from gtzan.errors import UserError
 
 
@@ -55,3 +55,10 @@ def test_quiet_drops_tensorflow_start_up_lines_and_nothing_else(keep_logs):
     assert result.stderr.rstrip().endswith("ValueError: a bug"), "the traceback comes through, to its last line"
     noise = ("absl::InitializeLog", "oneDNN custom operations", "remapper failed")
     assert all((line in result.stderr) == keep_logs for line in noise)
+
+
+@pytest.mark.parametrize("seed", ["abc", -1, 1.5, True, None])
+def test_a_bad_seed_is_named(seed):
+    with pytest.raises(UserError, match=r"params.yaml seed must be a non-negative integer, got"):
+        seed_param({"seed": seed})
+    assert seed_param({"seed": 0}) == 0

@@ -80,7 +80,7 @@ def test_render_song_depends_only_on_its_generator():
 
 
 def test_fewer_than_two_songs_per_genre_are_refused():
-    with pytest.raises(UserError, match="data.synthetic.songs_per_genre must be at least 2"):
+    with pytest.raises(UserError, match="data.synthetic.songs_per_genre must be an integer of at least 2"):
         make_synthetic_dataset(songs_per_genre=1, seed=0, frontend=SMALL)
 
 

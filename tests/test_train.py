@@ -10,11 +10,14 @@ from conftest import REPO_ROOT, read_committed_yaml
 
 import keras
 
+from gtzan.errors import UserError
 from gtzan.train import (
     TrainingConfig,
+    check_converging,
     learning_rate_for,
     make_dataset,
     schedule_callbacks,
+    seed_everything,
     summarize_history,
     train_model,
     write_metrics,
@@ -102,6 +105,19 @@ def test_summary_of_a_history():
     assert metrics["parameters"] == 1234 and metrics["epochs"] == 3
 
 
+def test_a_diverged_training_is_an_error_naming_the_learning_rate():
+    config = TrainingConfig.from_params("cnn_rnn", VALID_BLOCK)
+    history = {"loss": [2.0, float("nan")], "val_loss": [2.1, float("nan")]}
+    with pytest.raises(UserError, match=r"training cnn_rnn diverged: loss became nan at epoch 2; lower models.cnn_rnn.learning_rate \(now 0.01\)"):
+        check_converging("cnn_rnn", config, history)
+    check_converging("cnn_rnn", config, {"loss": [2.0, 1.0], "val_loss": [2.1, 1.5]})
+
+
+def test_train_deterministic_must_be_a_boolean(tmp_path):
+    with pytest.raises(UserError, match=r"train.deterministic must be true or false, got 'yes'"):
+        seed_everything(0, "yes")
+
+
 def tiny_data(count: int, seed: int):
     rng = np.random.default_rng(seed)
     labels = (np.arange(count) % 8).astype(np.int32)
@@ -153,3 +169,20 @@ def test_a_stage_given_an_unknown_architecture_exits_with_a_short_message():
     assert "ERROR: params.yaml has no block models.transformer" in result.stderr
     assert "'cnn_gru'" in result.stderr and "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1, "one line: no TensorFlow start-up lines either"
+
+
+def test_a_learning_rate_that_diverges_stops_the_run_without_a_model(tmp_path):
+    with pytest.raises(UserError, match=r"training parallel_cnn diverged: loss became nan .* \(now 1000000.0\)"):
+        train_model(
+            name="parallel_cnn",
+            config=TrainingConfig.from_params("parallel_cnn", {**VALID_BLOCK, "learning_rate": 1.0e6}),
+            train_data=tiny_data(48, seed=1),
+            val_data=tiny_data(16, seed=2),
+            num_classes=8,
+            seed=7,
+            deterministic=True,
+            model_path=tmp_path / "model.keras",
+            curves_dir=tmp_path / "curves",
+            live_dir=tmp_path / "dvclive",
+        )
+    assert not (tmp_path / "model.keras").exists()

@@ -18,6 +18,14 @@ def load_params(path: Path = PARAMS_FILE) -> dict:
         return yaml.safe_load(file)
 
 
+def seed_param(params: dict) -> int:
+    """params.yaml's `seed`, checked: a non-negative integer."""
+    seed = params.get("seed")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise UserError(f"params.yaml seed must be a non-negative integer, got {seed!r}")
+    return seed
+
+
 def run_stage(main: Callable[[], None]) -> int:
     """Run a stage's main(): a UserError becomes one line on stderr and exit code 1.
 

@@ -360,8 +360,8 @@ def make_synthetic_dataset(*, songs_per_genre: int, seed: int, frontend: FrontEn
     np.random.default_rng([seed, g, s]), so the result depends only on the seed. The train/val
     split is gtzan.songs' business.
     """
-    if songs_per_genre < 2:
-        raise UserError(f"data.synthetic.songs_per_genre must be at least 2 (one song per split), got {songs_per_genre}")
+    if not isinstance(songs_per_genre, int) or isinstance(songs_per_genre, bool) or songs_per_genre < 2:
+        raise UserError(f"data.synthetic.songs_per_genre must be an integer of at least 2 (one song per split), got {songs_per_genre!r}")
     songs = [(genre_index, number) for genre_index in range(len(GENRES)) for number in range(songs_per_genre)]
     segments = []  # per song: (segments_per_clip, frames, mel_bins, 1)
     for genre_index, number in with_progress(songs, total=len(songs), verb="rendered", unit="songs"):

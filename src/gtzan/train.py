@@ -97,6 +97,8 @@ def make_dataset(spectrograms: np.ndarray, labels: np.ndarray, batch_size: int, 
 
 def seed_everything(seed: int, deterministic: bool) -> None:
     """Seed Python, NumPy and TensorFlow (initialisation, dropout, augmentation)."""
+    if not isinstance(deterministic, bool):
+        raise UserError(f"params.yaml train.deterministic must be true or false, got {deterministic!r}")
     keras.utils.set_random_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
@@ -139,11 +141,17 @@ def train_model(
             train_dataset,
             validation_data=val_dataset,
             epochs=config.epochs,
-            callbacks=[DVCLiveCallback(live=live), curves_callback(curves_dir), *schedule_callbacks(config)],
+            callbacks=[
+                DVCLiveCallback(live=live),
+                curves_callback(curves_dir),
+                keras.callbacks.TerminateOnNaN(),
+                *schedule_callbacks(config),
+            ],
             shuffle=False,  # the dataset reshuffles itself each epoch, from the seed
             verbose=2,
         )
         seconds = time.perf_counter() - started
+    check_converging(name, config, history.history)
 
     model_path.parent.mkdir(parents=True, exist_ok=True)
     model.save(model_path)
@@ -181,6 +189,18 @@ def schedule_callbacks(config: TrainingConfig) -> list[keras.callbacks.Callback]
             )
         )
     return callbacks
+
+
+def check_converging(name: str, config: TrainingConfig, history: dict) -> None:
+    """UserError if a loss became NaN or infinite: the training diverged, and its model is worthless."""
+    for key in ("loss", "val_loss"):
+        values = np.asarray(history.get(key, []), dtype=np.float64)
+        if not np.isfinite(values).all():
+            epoch = int(np.argmin(np.isfinite(values))) + 1
+            raise UserError(
+                f"training {name} diverged: {key} became {values[epoch - 1]} at epoch {epoch}; "
+                f"lower models.{name}.learning_rate (now {config.learning_rate})"
+            )
 
 
 def summarize_history(history: dict, *, trainable_parameters: int, seconds: float, train_examples: int) -> dict:
