@@ -166,3 +166,12 @@ def test_named_classes_must_match_num_classes(tmp_path, genres):
     with pytest.raises(ValueError, match=rf"the data has {genres} classes \(genre0, .*data.num_classes is 8: set"):
         prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
     assert not (tmp_path / "prepared").exists()
+
+
+def test_one_class_is_refused_without_suggesting_num_classes_1(tmp_path):
+    raw = write_raw(tmp_path / "raw")
+    (raw / "source.json").write_text(json.dumps({"source": "audio", "class_names": ["jazz"]}))
+    with pytest.raises(ValueError, match=r"the data has 1 class \(jazz\): a classifier needs at least 2") as error:
+        prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
+    assert "num_classes to 1" not in str(error.value)
+    assert not (tmp_path / "prepared").exists()

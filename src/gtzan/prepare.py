@@ -54,6 +54,11 @@ def prepare_data(*, raw_dir: Path, out_dir: Path, num_classes: int) -> dict:
 
 def check_class_names(class_names: list[str] | None, num_classes: int) -> None:
     """A source that names its classes (synthetic, audio folders) must have data.num_classes of them."""
+    if class_names is not None and len(class_names) < 2:
+        raise UserError(
+            f"the data has {len(class_names)} class ({', '.join(class_names)}): a classifier needs at least 2; "
+            "for an audio folder, add genre folders or list at least 2 in data.genres"
+        )
     if class_names is not None and len(class_names) != num_classes:
         raise UserError(
             f"the data has {len(class_names)} classes ({', '.join(class_names)}) but data.num_classes is "
