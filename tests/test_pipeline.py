@@ -79,16 +79,23 @@ class Repo:
         (self.path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
+def new_repository(path: Path, change=None) -> "Repo":
+    """A git repository at path holding a copy of this one, its params.yaml edited by change, committed."""
+    repo = Repo(path)
+    repo.path.mkdir()
+    copy_repository(repo.path)
+    if change:
+        repo.edit_params(change)
+    repo.run("git", "init", "-q")
+    repo.run("git", "add", "-A")
+    repo.run("git", "commit", "-qm", "a copy of the repository")
+    return repo
+
+
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory) -> tuple[Repo, str]:
     """A temporary copy of the repository, shrunk, after one `dvc repro` (committed), and that run's output."""
-    repo = Repo(tmp_path_factory.mktemp("pipeline") / "repo")
-    repo.path.mkdir()
-    copy_repository(repo.path)
-    repo.edit_params(shrink)
-    repo.run("git", "init", "-q")
-    repo.run("git", "add", "-A")
-    repo.run("git", "commit", "-qm", "tiny configuration")
+    repo = new_repository(tmp_path_factory.mktemp("pipeline") / "repo", shrink)
     output = repo.dvc("repro")
     repo.run("git", "add", "-A")
     repo.run("git", "commit", "-qm", "trained")
@@ -244,13 +251,7 @@ def test_dvc_repro_on_an_audio_folder_then_the_segment_split(tmp_path):
     folder = write_audio_folder(tmp_path / "audio", songs_per_genre=5, seed=7, seconds=6.5)
     (folder / "jazz/broken.wav").write_bytes(b"RIFF, but not audio")
     genres, architecture = ["metal", "classical", "jazz"], "parallel_cnn"
-    repo = Repo(tmp_path / "repo")
-    repo.path.mkdir()
-    copy_repository(repo.path)
-    repo.edit_params(shrink_to_audio(folder, genres, architecture))
-    repo.run("git", "init", "-q")
-    repo.run("git", "add", "-A")
-    repo.run("git", "commit", "-qm", "audio configuration")
+    repo = new_repository(tmp_path / "repo", shrink_to_audio(folder, genres, architecture))
 
     output = repo.dvc("repro")
     assert "skipped jazz/broken.wav" in output
@@ -315,12 +316,7 @@ def demo_params() -> dict[str, object]:
 
 @pytest.mark.slow
 def test_the_fast_suite_passes_after_the_demo_rewrote_params_yaml(tmp_path):
-    repo = Repo(tmp_path / "repo")
-    repo.path.mkdir()
-    copy_repository(repo.path)
-    repo.run("git", "init", "-q")
-    repo.run("git", "add", "-A")
-    repo.run("git", "commit", "-qm", "as cloned")
+    repo = new_repository(tmp_path / "repo")  # committed as cloned
 
     def as_the_demo_does(params: dict) -> None:
         for dotted, value in demo_params().items():

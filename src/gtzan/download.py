@@ -24,7 +24,7 @@ import numpy as np
 from gtzan.datasets import SOURCE_FILE, SPLITS, find_saved_datasets, identify_splits, save_split
 from gtzan.errors import UserError
 from gtzan.files import staged_directory
-from gtzan.songs import SPLIT_METHODS, split_masks
+from gtzan.songs import check_split_method, split_masks
 
 GDRIVE_FOLDER_ID = "154dxA9DPaEUW_QbCuW8e-eA5xYd73CQL"
 
@@ -56,8 +56,7 @@ def fetch_raw_data(
     songs_per_genre applies to the synthetic data, genres to an audio folder, and split
     (data.split: song or segment) to both.
     """
-    if split not in SPLIT_METHODS:
-        raise UserError(f"data.split '{split}' is unknown; valid values are {list(SPLIT_METHODS)}")
+    check_split_method(split)  # before the slow rendering or decoding
     with staged_directory(destination) as staging:
         if source == "gdrive":
             info = _fetch_gdrive(staging, downloader)

@@ -14,13 +14,17 @@ SPLIT_METHODS = ("song", "segment")
 VALIDATION_FRACTION = 0.2
 
 
+def check_split_method(method: str) -> None:
+    if method not in SPLIT_METHODS:
+        raise UserError(f"data.split '{method}' is unknown; valid values are {list(SPLIT_METHODS)}")
+
+
 def split_masks(labels: np.ndarray, song_ids: np.ndarray, method: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(train_mask, val_mask) over segments by data.split `method`: VALIDATION_FRACTION of each genre."""
+    check_split_method(method)
     if method == "song":
         return split_by_song(labels, song_ids, VALIDATION_FRACTION, seed)
-    if method == "segment":
-        return split_by_segment(labels, VALIDATION_FRACTION, seed)
-    raise UserError(f"data.split '{method}' is unknown; valid values are {list(SPLIT_METHODS)}")
+    return split_by_segment(labels, VALIDATION_FRACTION, seed)
 
 
 def split_by_song(

@@ -20,6 +20,7 @@ if __name__ == "__main__":
 
 import argparse  # noqa: E402
 import sys  # noqa: E402
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -351,24 +352,32 @@ def _render_tonal(song, rng, sample_rate, num_samples, step_seconds) -> np.ndarr
     return track
 
 
+def rendered_songs(
+    songs_per_genre: int, seed: int, sample_rate: int, num_samples: int, *, verb: str
+) -> Iterator[tuple[int, int, np.ndarray]]:
+    """Every song, genre by genre, as (genre index, number, (num_samples,) audio), with progress lines.
+
+    Song (genre g, number s) is rendered from np.random.default_rng([seed, g, s]): it depends only on the seed.
+    """
+    songs = [(genre_index, number) for genre_index in range(len(GENRES)) for number in range(songs_per_genre)]
+    for genre_index, number in with_progress(songs, total=len(songs), verb=verb, unit="songs"):
+        rng = np.random.default_rng([seed, genre_index, number])
+        yield genre_index, number, render_song(genre_index, rng, sample_rate, num_samples)
+
+
 def make_synthetic_dataset(*, songs_per_genre: int, seed: int, frontend: FrontEnd) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Render len(GENRES) x songs_per_genre songs and cut them into log-mel segments.
 
     Returns (spectrograms, labels, song_ids): float32 (n, segment_frames, mel_bins, 1), int32 class
     ids (n,) and int32 song ids (n,), frontend.segments_per_clip consecutive segments per song,
-    song id genre * songs_per_genre + number. Song (genre g, number s) is rendered from
-    np.random.default_rng([seed, g, s]), so the result depends only on the seed. The train/val
-    split is gtzan.songs' business.
+    song id genre * songs_per_genre + number (see rendered_songs). The train/val split is
+    gtzan.songs' business.
     """
     if not isinstance(songs_per_genre, int) or isinstance(songs_per_genre, bool) or songs_per_genre < 2:
         raise UserError(f"data.synthetic.songs_per_genre must be an integer of at least 2 (one song per split), got {songs_per_genre!r}")
-    songs = [(genre_index, number) for genre_index in range(len(GENRES)) for number in range(songs_per_genre)]
-    segments = []  # per song: (segments_per_clip, frames, mel_bins, 1)
-    for genre_index, number in with_progress(songs, total=len(songs), verb="rendered", unit="songs"):
-        rng = np.random.default_rng([seed, genre_index, number])
-        audio = render_song(genre_index, rng, frontend.sample_rate, frontend.clip_samples)  # (clip_samples,)
-        segments.append(clip_to_segments(audio, frontend))
-    song_ids = np.repeat(np.arange(len(songs), dtype=np.int32), frontend.segments_per_clip)  # (n,)
+    songs = rendered_songs(songs_per_genre, seed, frontend.sample_rate, frontend.clip_samples, verb="rendered")
+    segments = [clip_to_segments(audio, frontend) for _, _, audio in songs]  # per song: (segments_per_clip, frames, mel, 1)
+    song_ids = np.repeat(np.arange(len(segments), dtype=np.int32), frontend.segments_per_clip)  # (n,)
     labels = (song_ids // songs_per_genre).astype(np.int32)  # (n,)
     return np.concatenate(segments).astype(np.float32), labels, song_ids
 
@@ -387,8 +396,8 @@ def write_audio_folder(
 ) -> Path:
     """Write len(GENRES) x songs_per_genre songs as <folder>/<genre>/<genre>.000NN.wav, 16-bit PCM.
 
-    Song (genre g, number s) is rendered from np.random.default_rng([seed, g, s]), as in
-    make_synthetic_dataset. The folder must not exist yet; it appears only once complete.
+    The songs are make_synthetic_dataset's (see rendered_songs). The folder must not exist yet; it
+    appears only once complete.
     """
     folder = Path(folder)
     if folder.exists():
@@ -398,13 +407,10 @@ def write_audio_folder(
     if seconds <= 0:
         raise UserError(f"seconds must be positive, got {seconds}")
     num_samples = int(round(seconds * sample_rate))
-    songs = [(genre_index, number) for genre_index in range(len(GENRES)) for number in range(songs_per_genre)]
     with staged_directory(folder) as staging:
         for genre in GENRES:
             (staging / genre).mkdir()
-        for genre_index, number in with_progress(songs, total=len(songs), verb="wrote", unit="songs"):
-            rng = np.random.default_rng([seed, genre_index, number])
-            audio = render_song(genre_index, rng, sample_rate, num_samples)  # (num_samples,)
+        for genre_index, number, audio in rendered_songs(songs_per_genre, seed, sample_rate, num_samples, verb="wrote"):
             genre = GENRES[genre_index]
             soundfile.write(staging / genre / f"{genre}.{number:05d}.wav", audio, sample_rate, subtype="PCM_16")
     return folder
