@@ -1,4 +1,7 @@
-"""Stage train@NAME: the prepared data -> the saved model, its metrics, curves and DVCLive log."""
+"""Stage train@NAME: the prepared data -> the saved model, its metrics, curves and DVCLive log.
+
+Interrupted, it resumes from its checkpoint on the next run (see gtzan.checkpoint).
+"""
 
 import gtzan.quiet  # noqa: F401  (first: drops TensorFlow's start-up lines from stderr)
 
@@ -20,6 +23,8 @@ def main() -> None:
     parser.add_argument("--metrics", type=Path, required=True, help="the metrics JSON file to write")
     parser.add_argument("--curves", type=Path, required=True, help="the directory of curve files to write")
     parser.add_argument("--live", type=Path, required=True, help="DVCLive's directory")
+    parser.add_argument("--checkpoint", type=Path, required=True,
+                        help="the training state after each epoch, to resume from (outside DVC's outputs)")
     args = parser.parse_args()
 
     params = load_params()
@@ -37,9 +42,11 @@ def main() -> None:
         model_path=args.model,
         curves_dir=args.curves,
         live_dir=args.live,
+        checkpoint_path=args.checkpoint,
     )
     stamp_training_data(args.model, summary)
     write_metrics(metrics, args.metrics)
+    args.checkpoint.unlink()  # the outputs are complete: nothing left to resume
     print(f"{args.name}: best validation accuracy {metrics['val_accuracy_best']:.3f} at epoch {metrics['best_epoch']}, "
           f"{metrics['seconds_per_epoch']:.1f} s/epoch")
 

@@ -4,6 +4,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -331,3 +332,69 @@ def test_the_fast_suite_passes_after_the_demo_rewrote_params_yaml(tmp_path):
     output = repo.run(str(BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow", "tests/test_train.py",
                       "tests/test_models.py", "tests/test_dvc_yaml.py", "-k", "params or dvc or stage")
     assert " passed" in output and "failed" not in output
+
+
+def interrupt_training(repo: Repo, name: str, signal_number: int, after_epochs: int, resume: bool) -> tuple[int, str]:
+    """Start `dvc repro train@name` (forced unless resuming), send signal_number to it and its stage
+    (as Ctrl-C in a terminal does) once after_epochs epochs are in the checkpoint; return the epochs
+    saved and the output."""
+    checkpoint = repo.path / f"checkpoints/{name}.npz"
+    process = subprocess.Popen(
+        [str(BIN / "dvc"), "repro", *([] if resume else ["-f"]), f"train@{name}"], cwd=repo.path, env=repo.env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    while checkpoint_epoch(checkpoint) < after_epochs:
+        assert process.poll() is None and time.monotonic() < deadline, "training ended before it was interrupted"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal_number)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode != 0, output
+    return checkpoint_epoch(checkpoint), output
+
+
+def checkpoint_epoch(path: Path) -> int:
+    try:
+        return json.loads(str(np.load(path)["state"]))["epoch"]
+    except (OSError, KeyError, ValueError):
+        return 0
+
+
+def training_results(repo: Repo, name: str) -> tuple[dict, list, list]:
+    import keras
+
+    metrics = repo.json(f"metrics/{name}.json")
+    for timing in ("train_seconds", "seconds_per_epoch", "samples_per_second"):
+        del metrics[timing]
+    curve = (repo.path / f"dvclive/{name}/plots/metrics/eval/accuracy.tsv").read_text().splitlines()
+    weights = keras.models.load_model(repo.path / f"models/{name}.keras").get_weights()
+    return metrics, [row.split("\t")[1:] for row in curve], weights  # without DVCLive's timestamps
+
+
+@pytest.mark.slow
+def test_an_interrupted_train_stage_resumes_and_ends_as_an_uninterrupted_one(repo):
+    name, epochs = "cnn_rnn", 20
+    repo.edit_params(lambda params: params["models"][name].update(epochs=epochs))
+    repo.dvc("repro", f"train@{name}")
+    uninterrupted = training_results(repo, name)
+    assert not (repo.path / f"checkpoints/{name}.npz").exists(), "removed once the stage succeeded"
+
+    # Killed (power loss), then resumed and interrupted again with Ctrl-C, then resumed to the end.
+    killed_at, _ = interrupt_training(repo, name, signal.SIGKILL, after_epochs=3, resume=False)
+    assert 3 <= killed_at < epochs
+    assert not (repo.path / f"models/{name}.keras").exists() and not (repo.path / f"metrics/{name}.json").exists()
+    stopped_at, output = interrupt_training(repo, name, signal.SIGINT, after_epochs=killed_at + 2, resume=True)
+    assert f"Resuming {name} from epoch {killed_at + 1}" in output and f"Epoch {killed_at}/{epochs}" not in output
+    assert "Traceback" not in output
+    assert (f"Interrupted: training {name} stopped in epoch {stopped_at + 1} of {epochs}; "
+            f"`dvc repro` resumes from epoch {stopped_at + 1}") in output
+
+    output = repo.dvc("repro", f"train@{name}")
+    assert f"Resuming {name} from epoch {stopped_at + 1}" in output
+    assert f"Epoch {stopped_at + 1}/{epochs}" in output and f"Epoch {stopped_at}/{epochs}" not in output
+    resumed = training_results(repo, name)
+    assert resumed[0] == uninterrupted[0] and resumed[1] == uninterrupted[1]
+    assert len(resumed[1]) == 1 + epochs, "DVCLive's curve holds every epoch, those before the interruptions too"
+    assert all(np.array_equal(a, b) for a, b in zip(resumed[2], uninterrupted[2]))
+    assert not (repo.path / f"checkpoints/{name}.npz").exists()
+    assert repo.run("git", "status", "--porcelain") == "", "checkpoints are git-ignored"

@@ -10,12 +10,15 @@ from conftest import REPO_ROOT, read_committed_yaml
 
 import keras
 
+import gtzan.train
+
 from gtzan.errors import UserError
 from gtzan.train import (
     TrainingConfig,
     check_converging,
     learning_rate_for,
     make_dataset,
+    make_training_dataset,
     schedule_callbacks,
     seed_everything,
     summarize_history,
@@ -76,17 +79,23 @@ def test_schedules_and_early_stopping_are_off_by_default_and_on_when_asked():
     assert isinstance(stopping, keras.callbacks.EarlyStopping) and stopping.patience == 4 and stopping.restore_best_weights
 
 
-def test_input_pipeline_batches_and_reshuffles_each_epoch_from_the_seed():
+def test_each_epoch_is_reshuffled_from_the_seed_and_its_number_alone():
     spectrograms = np.arange(20, dtype=np.float32).reshape(20, 1, 1, 1) * np.ones((1, 80, 80, 1), np.float32)
     labels = np.arange(20, dtype=np.int32)
-    dataset = make_dataset(spectrograms, labels, batch_size=8, shuffle_seed=3)
-    first_epoch = [batch[1].numpy().tolist() for batch in dataset]
-    second_epoch = [batch[1].numpy().tolist() for batch in dataset]
-    assert [len(batch) for batch in first_epoch] == [8, 8, 4]
-    assert sorted(sum(first_epoch, [])) == list(range(20))
-    assert first_epoch != second_epoch, "reshuffled every epoch"
-    again = [batch[1].numpy().tolist() for batch in make_dataset(spectrograms, labels, batch_size=8, shuffle_seed=3)]
-    assert again == first_epoch, "the same seed gives the same order"
+
+    def epochs(first_epoch, seed=3):
+        dataset = make_training_dataset(spectrograms, labels, batch_size=8, seed=seed, first_epoch=first_epoch, epochs=3)
+        batches = [batch for batch in dataset]
+        assert all(np.array_equal(x[:, 0, 0, 0], y) for x, y in batches), "spectrograms stay with their labels"
+        labels_seen = [y.numpy().tolist() for _, y in batches]
+        return [labels_seen[start:start + 3] for start in range(0, len(labels_seen), 3)]
+
+    first, second, third = epochs(first_epoch=0)
+    assert [len(batch) for batch in first] == [8, 8, 4]
+    assert sorted(sum(first, [])) == list(range(20))
+    assert first != second != third, "reshuffled every epoch"
+    assert epochs(first_epoch=1) == [second, third], "a run resumed at epoch 2 sees the batches of an uninterrupted one"
+    assert epochs(first_epoch=0, seed=4)[0] != first
     unshuffled = [batch[1].numpy().tolist() for batch in make_dataset(spectrograms, labels, batch_size=8)]
     assert sum(unshuffled, []) == list(range(20))
 
@@ -127,10 +136,10 @@ def tiny_data(count: int, seed: int):
     return spectrograms, labels
 
 
-def run_tiny_training(tmp_path, run: str) -> dict:
+def run_tiny_training(tmp_path, run: str, block: dict = VALID_BLOCK) -> dict:
     metrics = train_model(
         name="parallel_cnn",
-        config=TrainingConfig.from_params("parallel_cnn", VALID_BLOCK),
+        config=TrainingConfig.from_params("parallel_cnn", block),
         train_data=tiny_data(48, seed=1),
         val_data=tiny_data(16, seed=2),
         num_classes=8,
@@ -139,6 +148,7 @@ def run_tiny_training(tmp_path, run: str) -> dict:
         model_path=tmp_path / run / "model.keras",
         curves_dir=tmp_path / run / "curves",
         live_dir=tmp_path / run / "dvclive",
+        checkpoint_path=tmp_path / run / "checkpoint.npz",
     )
     write_metrics(metrics, tmp_path / run / "metrics.json")
     return json.loads((tmp_path / run / "metrics.json").read_text())
@@ -160,8 +170,52 @@ def test_two_runs_give_identical_metrics_and_write_their_outputs(tmp_path):
     assert not (tmp_path / "first" / "dvclive" / "dvc.yaml").exists(), "DVCLive never writes pipeline config"
 
 
+def test_an_interrupted_training_resumes_and_ends_as_an_uninterrupted_one(tmp_path, monkeypatch, capsys):
+    block = {**VALID_BLOCK, "epochs": 4, "lr_schedule": "plateau", "early_stopping_patience": 3}
+    uninterrupted = run_tiny_training(tmp_path, "uninterrupted", block)
+
+    real_write_curves = gtzan.train.write_curves
+
+    def ctrl_c_after_epoch_2(curves_dir, history):
+        real_write_curves(curves_dir, history)
+        if len(history["loss"]) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(gtzan.train, "write_curves", ctrl_c_after_epoch_2)
+    with pytest.raises(KeyboardInterrupt, match=r"training parallel_cnn stopped in epoch 3 of 4; `dvc repro` resumes from epoch 3"):
+        run_tiny_training(tmp_path, "resumed", block)
+    assert (tmp_path / "resumed" / "checkpoint.npz").exists() and not (tmp_path / "resumed" / "model.keras").exists()
+    monkeypatch.setattr(gtzan.train, "write_curves", real_write_curves)
+    capsys.readouterr()
+
+    resumed = run_tiny_training(tmp_path, "resumed", block)
+    output = capsys.readouterr().out
+    assert "Resuming parallel_cnn from epoch 3" in output and "Epoch 1/4" not in output and "Epoch 3/4" in output
+    timing = {"train_seconds", "seconds_per_epoch", "samples_per_second"}
+    assert {k: v for k, v in resumed.items() if k not in timing} == {k: v for k, v in uninterrupted.items() if k not in timing}
+    for name in ("curves/loss.csv", "curves/accuracy.csv"):
+        assert (tmp_path / "resumed" / name).read_text() == (tmp_path / "uninterrupted" / name).read_text()
+    dvclive_loss = [(tmp_path / run / "dvclive/plots/metrics/eval/loss.tsv").read_text().splitlines() for run in ("uninterrupted", "resumed")]
+    assert [row.split("\t")[1:] for row in dvclive_loss[0]] == [row.split("\t")[1:] for row in dvclive_loss[1]]
+    assert len(dvclive_loss[1]) == 5, "DVCLive's curve holds all 4 epochs, those before the interruption too"
+    weights = [keras.models.load_model(tmp_path / run / "model.keras").get_weights() for run in ("uninterrupted", "resumed")]
+    assert all(np.array_equal(a, b) for a, b in zip(*weights))
+
+
+def test_a_checkpoint_of_other_inputs_is_discarded_with_a_notice(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(gtzan.train, "write_curves", lambda curves_dir, history: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        run_tiny_training(tmp_path, "run")
+    monkeypatch.undo()
+    capsys.readouterr()
+    run_tiny_training(tmp_path, "run", {**VALID_BLOCK, "learning_rate": 2.0e-2})
+    output = capsys.readouterr().out
+    assert f"Discarding the checkpoint {tmp_path / 'run' / 'checkpoint.npz'} (epoch 1): its params changed since; training parallel_cnn from epoch 1." in output
+    assert "Resuming" not in output
+
+
 def test_a_stage_given_an_unknown_architecture_exits_with_a_short_message():
-    paths = ["--data", "nowhere", "--model", "m.keras", "--metrics", "m.json", "--curves", "c", "--live", "l"]
+    paths = ["--data", "nowhere", "--model", "m.keras", "--metrics", "m.json", "--curves", "c", "--live", "l", "--checkpoint", "c.npz"]
     result = subprocess.run(
         [sys.executable, "stages/train.py", "transformer", *paths], cwd=REPO_ROOT, capture_output=True, text=True
     )
@@ -184,5 +238,6 @@ def test_a_learning_rate_that_diverges_stops_the_run_without_a_model(tmp_path):
             model_path=tmp_path / "model.keras",
             curves_dir=tmp_path / "curves",
             live_dir=tmp_path / "dvclive",
+            checkpoint_path=tmp_path / "checkpoint.npz",
         )
     assert not (tmp_path / "model.keras").exists()

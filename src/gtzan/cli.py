@@ -27,7 +27,8 @@ def seed_param(params: dict) -> int:
 
 
 def run_stage(main: Callable[[], None]) -> int:
-    """Run a stage's main(): a UserError becomes one line on stderr and exit code 1.
+    """Run a stage's main(): a UserError becomes one line on stderr and exit code 1, Ctrl-C one line
+    and exit code 130 (the shell's for SIGINT).
 
     Any other exception is a bug (ours or a library's) and propagates with its traceback.
     """
@@ -36,4 +37,7 @@ def run_stage(main: Callable[[], None]) -> int:
     except UserError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as interruption:
+        print(f"Interrupted: {interruption}" if str(interruption) else "Interrupted.", file=sys.stderr)
+        return 130
     return 0

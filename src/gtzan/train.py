@@ -5,7 +5,6 @@ Compilation and training of every architecture happen here and nowhere else.
 
 import json
 import math
-import time
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from dvclive import Live
 from dvclive.keras import DVCLiveCallback
 
 from gtzan.architectures import build_model
+from gtzan.checkpoint import Checkpoint, fingerprint
 from gtzan.curves import write_curves
 from gtzan.errors import UserError
 
@@ -87,12 +87,28 @@ class TrainingConfig:
             raise UserError(f"{where}.architecture must be a mapping of the builder's hyperparameters, got {self.architecture!r}")
 
 
-def make_dataset(spectrograms: np.ndarray, labels: np.ndarray, batch_size: int, shuffle_seed: int | None = None) -> tf.data.Dataset:
-    """Cached, batched, prefetched; reshuffled every epoch from shuffle_seed when one is given."""
-    dataset = tf.data.Dataset.from_tensor_slices((spectrograms, labels)).cache()
-    if shuffle_seed is not None:
-        dataset = dataset.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+def make_dataset(spectrograms: np.ndarray, labels: np.ndarray, batch_size: int) -> tf.data.Dataset:
+    """In order, batched, cached and prefetched: the validation data."""
+    return tf.data.Dataset.from_tensor_slices((spectrograms, labels)).batch(batch_size).cache().prefetch(tf.data.AUTOTUNE)
+
+
+def make_training_dataset(
+    spectrograms: np.ndarray, labels: np.ndarray, *, batch_size: int, seed: int, first_epoch: int, epochs: int
+) -> tf.data.Dataset:
+    """The batches of epochs first_epoch to epochs - 1, one after the other (fit them with steps_per_epoch).
+
+    Each epoch's order is drawn from (seed, epoch) alone, so a run resumed at any epoch sees the
+    same batches as an uninterrupted one.
+    """
+    spectrograms, labels = tf.constant(spectrograms), tf.constant(labels)
+    count = len(labels)
+
+    def epoch_batches(epoch):
+        order = tf.argsort(tf.random.stateless_uniform([count], seed=tf.stack([tf.constant(seed, tf.int64), epoch])))
+        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+
+    batches = tf.data.Dataset.range(first_epoch, epochs).flat_map(epoch_batches)
+    return batches.map(lambda indices: (tf.gather(spectrograms, indices), tf.gather(labels, indices))).prefetch(tf.data.AUTOTUNE)
 
 
 def seed_everything(seed: int, deterministic: bool) -> None:
@@ -116,10 +132,20 @@ def train_model(
     model_path: Path,
     curves_dir: Path,
     live_dir: Path,
+    checkpoint_path: Path,
 ) -> dict:
     """Train one architecture; save the model to model_path, its curves to curves_dir (after every
-    epoch, see gtzan.curves) and DVCLive's log to live_dir; return its metrics."""
+    epoch, see gtzan.curves) and DVCLive's log to live_dir; return its metrics.
+
+    The state after every epoch goes to checkpoint_path, and a run that finds a checkpoint of the
+    same inputs there resumes from it (see gtzan.checkpoint); the caller removes it once done.
+    """
     seed_everything(seed, deterministic)
+    checkpoint = Checkpoint(checkpoint_path, fingerprint(
+        params={"model": name, **_flat(config), "seed": seed, "deterministic": deterministic, "num_classes": num_classes},
+        spectrograms=[train_data[0], val_data[0]],
+    ))
+    resuming = checkpoint.load(name)
     input_shape = train_data[0].shape[1:]
     model = build_model(name, input_shape=input_shape, num_classes=num_classes, hyperparameters=config.architecture)
     steps_per_epoch = math.ceil(len(train_data[1]) / config.batch_size)
@@ -131,31 +157,49 @@ def train_model(
     trainable = int(sum(np.prod(weight.shape) for weight in model.trainable_weights))
     print(f"Training {name}: {trainable:,} trainable parameters, {config.epochs} epochs, "
           f"{len(train_data[1]):,} training and {len(val_data[1]):,} validation examples", flush=True)
+    if resuming:
+        checkpoint.restore_variables(model)
+        print(f"Resuming {name} from epoch {checkpoint.epoch + 1}: epochs 1-{checkpoint.epoch} are in {checkpoint_path}", flush=True)
 
-    train_dataset = make_dataset(*train_data, batch_size=config.batch_size, shuffle_seed=seed)
-    val_dataset = make_dataset(*val_data, batch_size=config.batch_size)
     with Live(dir=str(live_dir), dvcyaml=False, save_dvc_exp=False) as live:
         live.log_params({"model": name, **_flat(config)})
-        started = time.perf_counter()
-        history = model.fit(
-            train_dataset,
-            validation_data=val_dataset,
-            epochs=config.epochs,
-            callbacks=[
-                DVCLiveCallback(live=live),
-                curves_callback(curves_dir),
-                keras.callbacks.TerminateOnNaN(),
-                *schedule_callbacks(config),
-            ],
-            shuffle=False,  # the dataset reshuffles itself each epoch, from the seed
-            verbose=2,
-        )
-        seconds = time.perf_counter() - started
-    check_converging(name, config, history.history)
+        logger = DVCLiveCallback(live=live)
+        if resuming:  # the curves of the epochs done before the interruption
+            for epoch in range(checkpoint.epoch):
+                logger.on_epoch_end(epoch, {key: values[epoch] for key, values in checkpoint.history.items()})
+            write_curves(curves_dir, checkpoint.history)
+        schedules = schedule_callbacks(config)
+        checkpoint.track(schedules)
+        if checkpoint.epoch < config.epochs and not checkpoint.state["stopped"]:
+            try:
+                model.fit(
+                    make_training_dataset(*train_data, batch_size=config.batch_size, seed=seed,
+                                          first_epoch=checkpoint.epoch, epochs=config.epochs),
+                    validation_data=make_dataset(*val_data, batch_size=config.batch_size),
+                    initial_epoch=checkpoint.epoch,
+                    epochs=config.epochs,
+                    steps_per_epoch=steps_per_epoch,
+                    callbacks=[
+                        logger,
+                        keras.callbacks.TerminateOnNaN(),
+                        *schedules,
+                        checkpoint,
+                        keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: write_curves(curves_dir, checkpoint.history)),
+                    ],
+                    shuffle=False,  # make_training_dataset orders each epoch itself
+                    verbose=2,
+                )
+            except KeyboardInterrupt:
+                raise KeyboardInterrupt(
+                    f"training {name} stopped in epoch {checkpoint.epoch + 1} of {config.epochs}; "
+                    f"`dvc repro` resumes from epoch {checkpoint.epoch + 1} ({checkpoint_path})"
+                ) from None
+    check_converging(name, config, checkpoint.history)
 
     model_path.parent.mkdir(parents=True, exist_ok=True)
     model.save(model_path)
-    return summarize_history(history.history, trainable_parameters=trainable, seconds=seconds, train_examples=len(train_data[1]))
+    return summarize_history(checkpoint.history, trainable_parameters=trainable, seconds=checkpoint.state["seconds"],
+                             train_examples=len(train_data[1]))
 
 
 def learning_rate_for(config: TrainingConfig, steps_per_epoch: int):
@@ -163,18 +207,6 @@ def learning_rate_for(config: TrainingConfig, steps_per_epoch: int):
     if config.lr_schedule == "cosine":
         return keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=config.epochs * steps_per_epoch)
     return config.learning_rate
-
-
-def curves_callback(curves_dir: Path) -> keras.callbacks.Callback:
-    """Rewrites curves_dir's curve files at the end of every epoch, so they show a run in progress."""
-    history = {}
-
-    def write_epoch(epoch: int, logs: dict) -> None:
-        for key, value in logs.items():
-            history.setdefault(key, []).append(float(value))
-        write_curves(curves_dir, history)
-
-    return keras.callbacks.LambdaCallback(on_epoch_end=write_epoch)
 
 
 def schedule_callbacks(config: TrainingConfig) -> list[keras.callbacks.Callback]:
