@@ -22,7 +22,7 @@ DEMO_PARAMS := \
 	-S models.cnn_gru_aug.epochs=8 \
 	-S models.cnn_gru.epochs=8
 
-.PHONY: install demo test clean
+.PHONY: install demo test bench clean
 .DELETE_ON_ERROR:
 
 $(BIN)/dvc: pyproject.toml
@@ -41,6 +41,11 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Training speed, the notebook way vs the train stage (src/gtzan/bench.py): on data/prepared if there
+# is one, else on the full-size synthetic data rendered once into bench/.
+bench: install
+	$(BIN)/python -m gtzan.bench
 
 clean:
 	rm -rf dvc_plots .pytest_cache

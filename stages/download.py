@@ -1,6 +1,7 @@
 """Stage download: data.source -> RAW_DIR (train/ and val/ saved datasets, source.json)."""
 
-import gtzan.quiet  # noqa: F401  (first: drops TensorFlow's start-up lines from stderr)
+import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
+import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
 
 import argparse
 import sys

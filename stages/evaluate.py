@@ -1,12 +1,13 @@
-"""Stage evaluate@NAME: a saved model on the validation split -> its scores and predictions."""
+"""Stage evaluate@NAME: a saved model on the validation split -> its scores, predictions and probabilities."""
 
-import gtzan.quiet  # noqa: F401  (first: drops TensorFlow's start-up lines from stderr)
+import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
+import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
 
 import argparse
 import sys
 from pathlib import Path
 
-from gtzan.cli import load_params, run_stage
+from gtzan.cli import load_params, run_stage, seed_param
 from gtzan.evaluate import load_model, predict_probabilities, resolve_class_names, write_evaluation
 from gtzan.prepared import check_trained_on, load_prepared, load_song_ids, load_summary
 
@@ -17,6 +18,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="the prepared data directory")
     parser.add_argument("--out", type=Path, required=True, help="the directory for metrics.json and scores.json")
     parser.add_argument("--predictions", type=Path, required=True, help="the predictions CSV file to write")
+    parser.add_argument("--probabilities", type=Path, required=True, help="the probabilities JSON file to write")
     args = parser.parse_args()
 
     params = load_params()
@@ -31,11 +33,15 @@ def main() -> None:
         actual=actual,
         probabilities=predict_probabilities(model, spectrograms),
         class_names=class_names,
+        seed=seed_param(params),
         song_ids=load_song_ids(args.data, "val"),
+        probabilities_path=args.probabilities,
     )
     worst = min(result["per_genre"].items(), key=lambda item: item[1]["f1"])
-    songs = f", song accuracy {result['song_accuracy']:.3f}" if "song_accuracy" in result else ""
-    print(f"{args.model}: validation accuracy {result['accuracy']:.3f}{songs}, macro F1 {result['macro_f1']:.3f}, "
+    songs = (f", song accuracy {result['song_accuracy']:.3f} [{result['song_accuracy_ci_low']:.3f}, "
+             f"{result['song_accuracy_ci_high']:.3f}]" if "song_accuracy" in result else "")
+    print(f"{args.model}: validation accuracy {result['accuracy']:.3f} [{result['accuracy_ci_low']:.3f}, "
+          f"{result['accuracy_ci_high']:.3f}]{songs}, macro F1 {result['macro_f1']:.3f}, "
           f"weakest genre {worst[0]} (F1 {worst[1]['f1']:.2f})")
 
 

@@ -1,6 +1,7 @@
 """Stage prepare: RAW_DIR -> PREPARED_DIR (validated, standardized, canonical arrays)."""
 
-import gtzan.quiet  # noqa: F401  (first: drops TensorFlow's start-up lines from stderr)
+import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
+import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
 
 import argparse
 import sys

@@ -1,12 +1,13 @@
-"""Stage report: the data's summary and every architecture's metrics, curves, scores and predictions -> the report."""
+"""Stage report: the data's summary and every architecture's (and the ensemble's) metrics, curves, scores and predictions -> the report."""
 
-import gtzan.quiet  # noqa: F401  (first: drops TensorFlow's start-up lines from stderr)
+import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
+import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
 
 import argparse
 import sys
 from pathlib import Path
 
-from gtzan.cli import load_params, run_stage
+from gtzan.cli import load_params, run_stage, seed_param
 from gtzan.prepared import load_summary
 from gtzan.report import write_report
 
@@ -29,6 +30,8 @@ def main() -> None:
         eval_dir=args.eval,
         predictions_dir=args.predictions,
         out_dir=args.out,
+        seed=seed_param(params),
+        ensemble=True,
     )
     print(markdown)
 

@@ -3,7 +3,8 @@
 Interrupted, it resumes from its checkpoint on the next run (see gtzan.checkpoint).
 """
 
-import gtzan.quiet  # noqa: F401  (first: drops TensorFlow's start-up lines from stderr)
+import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
+import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
 
 import argparse
 import sys

@@ -7,10 +7,14 @@ from pathlib import Path
 from conftest import REPO_ROOT
 
 SOURCE_ROOT = REPO_ROOT / "src"
+STAGES_ROOT = REPO_ROOT / "stages"  # `python stages/x.py` can import the modules beside it
 
 
 def module_file(module: str) -> Path | None:
-    """src/gtzan/a/b.py or src/gtzan/a/b/__init__.py for "gtzan.a.b"; None if neither exists."""
+    """src/gtzan/a/b.py or src/gtzan/a/b/__init__.py for "gtzan.a.b", stages/x.py for the stage
+    scripts' own module "x"; None if none exists."""
+    if (STAGES_ROOT / f"{module}.py").is_file():
+        return STAGES_ROOT / f"{module}.py"
     base = SOURCE_ROOT.joinpath(*module.split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.is_file():
@@ -19,7 +23,7 @@ def module_file(module: str) -> Path | None:
 
 
 def imported_modules(path: Path) -> set[str]:
-    """The gtzan modules a file imports anywhere in its body, with the packages that hold them."""
+    """The gtzan modules (and stage modules) a file imports anywhere in its body, with the packages that hold them."""
     modules = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
@@ -31,7 +35,7 @@ def imported_modules(path: Path) -> set[str]:
             continue
         for name in names:
             parts = name.split(".")
-            if parts[0] == "gtzan":
+            if parts[0] == "gtzan" or (STAGES_ROOT / f"{parts[0]}.py").is_file():
                 modules.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
     return {module for module in modules if module_file(module)}
 

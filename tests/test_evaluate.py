@@ -1,4 +1,4 @@
-"""The evaluate stage's logic: confusion matrix, per-genre scores, dominant confusions, genre names."""
+"""The evaluate stage's logic: confusion matrix, per-genre scores, dominant confusions, genre names, intervals."""
 
 import csv
 import json
@@ -12,6 +12,7 @@ from gtzan.evaluate import (
     confusion_matrix,
     load_model,
     predict_probabilities,
+    read_probabilities,
     resolve_class_names,
     scores,
     write_evaluation,
@@ -46,14 +47,17 @@ def test_write_evaluation_uses_genre_names(tmp_path):
     probabilities = np.array([[0.4, 0.6], [0.1, 0.9]])
     write_evaluation(
         out_dir=tmp_path / "eval", predictions_path=tmp_path / "predictions" / "m.csv",
-        actual=np.array([0, 1]), probabilities=probabilities, class_names=["blues", "jazz"],
+        actual=np.array([0, 1]), probabilities=probabilities, class_names=["blues", "jazz"], seed=0,
     )
     with (tmp_path / "predictions" / "m.csv").open() as file:
         assert list(csv.DictReader(file)) == [{"actual": "blues", "predicted": "jazz"}, {"actual": "jazz", "predicted": "jazz"}]
     written = json.loads((tmp_path / "eval" / "scores.json").read_text())
     assert written["accuracy"] == 0.5
     assert written["confusion"]["counts"] == [[0, 1], [0, 1]] and written["confusion"]["class_names"] == ["blues", "jazz"]
-    assert json.loads((tmp_path / "eval" / "metrics.json").read_text()) == {"accuracy": 0.5, "macro_f1": 0.333333}
+    # two segments, one right: the resampled accuracies are 0, 0.5 and 1
+    assert json.loads((tmp_path / "eval" / "metrics.json").read_text()) == {
+        "accuracy": 0.5, "accuracy_ci_low": 0.0, "accuracy_ci_high": 1.0, "macro_f1": 0.333333, "bootstrap_unit": "segment",
+    }
 
 
 def test_song_accuracy_is_scored_where_song_ids_are_known(tmp_path):
@@ -62,12 +66,34 @@ def test_song_accuracy_is_scored_where_song_ids_are_known(tmp_path):
     actual = np.array([0, 0, 1, 1, 0, 0])
     result = write_evaluation(
         out_dir=tmp_path, predictions_path=tmp_path / "p.csv", actual=actual, probabilities=probabilities,
-        class_names=["a", "b"], song_ids=np.array([0, 0, 1, 1, 2, 2]),
+        class_names=["a", "b"], seed=0, song_ids=np.array([0, 0, 1, 1, 2, 2]), probabilities_path=tmp_path / "p.json",
     )
     assert result["accuracy"] == pytest.approx(3 / 6, abs=1e-6)
     assert result["song_accuracy"] == pytest.approx(2 / 3, abs=1e-6) and result["songs"] == 3
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["song_accuracy"] == result["song_accuracy"] and metrics["songs"] == 3
+    assert metrics["bootstrap_unit"] == "song", "songs are resampled, not segments"
+    assert metrics["accuracy_ci_low"] <= metrics["accuracy"] <= metrics["accuracy_ci_high"]
+    assert metrics["song_accuracy_ci_low"] <= metrics["song_accuracy"] <= metrics["song_accuracy_ci_high"]
+    # every segment names its song and the song's prediction (the mean of its segments'), for the paired comparisons
+    with (tmp_path / "p.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    assert [(row["song"], row["predicted"], row["song_predicted"]) for row in rows] == [
+        ("0", "a", "a"), ("0", "a", "a"), ("1", "b", "b"), ("1", "a", "b"), ("2", "b", "b"), ("2", "b", "b")
+    ]
+    written = read_probabilities(tmp_path / "p.json")
+    np.testing.assert_array_equal(written.probabilities, probabilities)
+    np.testing.assert_array_equal(written.actual, actual)
+    np.testing.assert_array_equal(written.song_ids, [0, 0, 1, 1, 2, 2])
+    assert written.class_names == ["a", "b"]
+
+
+def test_a_missing_or_damaged_probabilities_file_is_named(tmp_path):
+    with pytest.raises(UserError, match=r"cnn_gru.json not found: run the evaluate stage .*evaluate@cnn_gru"):
+        read_probabilities(tmp_path / "cnn_gru.json")
+    (tmp_path / "lstm.json").write_text('{"class_names": ["a"]}')
+    with pytest.raises(UserError, match=r"lstm.json is not a probabilities file written by evaluate"):
+        read_probabilities(tmp_path / "lstm.json")
 
 
 def test_class_names_default_to_the_dataset_and_are_checked():
@@ -96,5 +122,5 @@ def test_a_model_file_that_is_missing_a_folder_or_damaged_is_named(tmp_path):
     build_model("parallel_cnn", (80, 80, 1), 4).save(tmp_path / "model.keras")
     data = (tmp_path / "model.keras").read_bytes()
     (tmp_path / "truncated.keras").write_bytes(data[: len(data) // 2])
-    with pytest.raises(UserError, match=r"truncated.keras cannot be loaded as a keras model .*retrain it"):
+    with pytest.raises(UserError, match=r"truncated.keras \([\d,]+ bytes\) cannot be loaded as a keras model .*`dvc checkout .*truncated.keras` restores"):
         load_model(tmp_path / "truncated.keras")

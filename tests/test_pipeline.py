@@ -40,7 +40,7 @@ def copy_repository(destination: Path) -> None:
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
         cwd=REPO_ROOT, capture_output=True, text=True, check=True,
     ).stdout.split("\0")
-    skip = ("data/", "models/", "metrics/", "curves/", "dvclive/", "eval/", "predictions/", "plots/", "dvc.lock")
+    skip = ("data/", "models/", "metrics/", "curves/", "dvclive/", "eval/", "predictions/", "probabilities/", "plots/", "dvc.lock")
     for name in filter(None, listed):
         if name.startswith(skip) or not (REPO_ROOT / name).exists():
             continue
@@ -118,7 +118,7 @@ def ran(output: str) -> set[str]:
 def test_dvc_repro_end_to_end(trained, repo):
     params = read_committed_yaml("params.yaml")
     names = list(params["models"])
-    stages = {"download", "prepare", "report", *(f"train@{name}" for name in names), *(f"evaluate@{name}" for name in names)}
+    stages = {"download", "prepare", "ensemble", "report", *(f"train@{name}" for name in names), *(f"evaluate@{name}" for name in names)}
     assert ran(trained[1]) == stages
 
     summary = repo.json("data/prepared/summary.json")
@@ -133,14 +133,26 @@ def test_dvc_repro_end_to_end(trained, repo):
             assert (repo.path / f"curves/{name}/{metric}.csv").read_text().startswith("epoch,train,validation\n1,")
         evaluation = repo.json(f"eval/{name}/metrics.json")
         assert 0.0 <= evaluation["song_accuracy"] <= 1.0 and evaluation["songs"] == 8, "the synthetic data carries song ids"
+        assert evaluation["bootstrap_unit"] == "song"
+        for metric in ("accuracy", "song_accuracy"):
+            assert evaluation[f"{metric}_ci_low"] <= evaluation[metric] <= evaluation[f"{metric}_ci_high"]
         scores = repo.json(f"eval/{name}/scores.json")
         assert set(scores["per_genre"]) == set(summary["class_names"]) and len(summary["class_names"]) == 8
         assert sum(map(sum, scores["confusion"]["counts"])) == 24
         assert len((repo.path / f"predictions/{name}.csv").read_text().splitlines()) == 1 + 24
+    ensemble = repo.json("eval/ensemble/scores.json")
+    assert ensemble["members"] == names and sum(map(sum, ensemble["confusion"]["counts"])) == 24
+    assert repo.json("models/ensemble.json")["members"] == {name: f"{name}.keras" for name in names}
     headline = repo.json("plots/headline/metrics.json")
     assert headline["model"] == params["model"]["name"] and "val_song_accuracy" in headline
+    assert headline["val_accuracy_ci_low"] <= headline["val_accuracy"] <= headline["val_accuracy_ci_high"]
     report = (repo.path / "plots/report.md").read_text()
-    assert all(f"| {name} |" in report or f"| **{name}** |" in report for name in names)
+    assert all(f"| {name} |" in report or f"| **{name}** |" in report for name in names + ["ensemble"])
+    assert f"## {params['model']['name']} against each other model" in report
+    assert "over the 8 validation songs, each song's segments resampled together" in report
+    shown = repo.dvc("exp", "show", "--no-pager", "--csv")
+    for column in ("eval/ensemble/metrics.json:accuracy", "accuracy_ci_low", "song_accuracy_ci_high", "bootstrap_unit"):
+        assert column in shown.splitlines()[0], f"dvc exp show lacks {column}"
     assert (repo.path / "plots/report.html").read_text().count("data:image/png;base64,") == len(names) + 2
     for path in ["data/raw", "data/prepared", *(f"models/{name}.keras" for name in names)]:
         repo.run("git", "check-ignore", "-q", path)  # data and models go to the DVC cache, not git
@@ -149,10 +161,25 @@ def test_dvc_repro_end_to_end(trained, repo):
     assert "Running stage" not in repo.dvc("repro")
     assert json.loads(repo.dvc("status", "--json")) == {}
 
-    # One architecture's hyperparameters changed: only its stages (and the report) rerun.
+    # One architecture's hyperparameters changed: only its stages, the ensemble of all and the report rerun.
     edited = names[0]
     repo.edit_params(lambda p: p["models"][edited].update(batch_size=16))
-    assert ran(repo.dvc("repro")) == {f"train@{edited}", f"evaluate@{edited}", "report"}
+    assert ran(repo.dvc("repro")) == {f"train@{edited}", f"evaluate@{edited}", "ensemble", "report"}
+
+    # A subset of members: the ensemble is scored again, nothing is retrained; a member's change reruns it.
+    members = ["cnn_gru", "lstm"]
+    repo.edit_params(lambda p: p["ensemble"].update(members=members))
+    assert ran(repo.dvc("repro")) == {"ensemble", "report"}
+    assert repo.json("eval/ensemble/scores.json")["members"] == members
+    assert "ensemble: the mean of the saved models' probabilities of 2 architectures (cnn_gru, lstm" in (
+        repo.path / "plots/report.md").read_text()
+    repo.edit_params(lambda p: p["models"]["lstm"].update(batch_size=16))
+    assert ran(repo.dvc("repro")) == {"train@lstm", "evaluate@lstm", "ensemble", "report"}
+    # A non-member's change cannot change it (DVC cannot take deps from a param: it may rerun, to the same result).
+    before = [(repo.path / path).read_bytes() for path in ("eval/ensemble/scores.json", "predictions/ensemble.csv")]
+    repo.edit_params(lambda p: p["models"][edited].update(batch_size=8))
+    assert {f"train@{edited}", f"evaluate@{edited}", "report"} <= ran(repo.dvc("repro"))
+    assert [(repo.path / path).read_bytes() for path in ("eval/ensemble/scores.json", "predictions/ensemble.csv")] == before
 
     repo.dvc("plots", "show", "-o", "plots_html")
     page = repo.path / "plots_html/index.html"
@@ -161,6 +188,7 @@ def test_dvc_repro_end_to_end(trained, repo):
     for name in names:
         assert f"curves/{name}/loss.csv" in html and f"curves/{name}/accuracy.csv" in html
         assert f"predictions/{name}.csv" in html
+    assert "predictions/ensemble.csv" in html, "the ensemble's confusion matrix"
     assert "plots/headline/curves/loss.csv" in html and "plots/headline/predictions.csv" in html
 
 
@@ -175,7 +203,9 @@ def test_editing_a_source_file_makes_exactly_its_stages_stale(repo):
         return set(json.loads(repo.dvc("status", "--json")))
 
     assert stale_after_editing("src/gtzan/audio.py") == {"download"}
-    assert stale_after_editing("src/gtzan/songs.py") == {"download", *(f"evaluate@{name}" for name in names)}
+    assert stale_after_editing("src/gtzan/songs.py") == {"download", "ensemble", *(f"evaluate@{name}" for name in names)}
+    assert stale_after_editing("src/gtzan/ensemble.py") == {"ensemble"}
+    assert stale_after_editing("src/gtzan/report.py") == {"report"}
     assert stale_after_editing("src/gtzan/architectures/cnn_gru.py") == {"train@cnn_gru"}
     assert stale_after_editing("src/gtzan/train.py") == {f"train@{name}" for name in names}
     assert stale_after_editing("src/gtzan/curves.py") == {"report", *(f"train@{name}" for name in names)}
@@ -203,8 +233,9 @@ def test_a_toy_architecture_needs_a_module_and_a_params_block_only(repo):
     block = {"epochs": 2, "batch_size": 32, "optimizer": "adam", "learning_rate": 1.0e-3, "architecture": {"hidden_units": 8}}
     repo.edit_params(lambda p: p["models"].update(toy=block))
 
-    assert ran(repo.dvc("repro")) == {"train@toy", "evaluate@toy", "report"}
+    assert ran(repo.dvc("repro")) == {"train@toy", "evaluate@toy", "ensemble", "report"}
     assert (repo.path / "dvc.yaml").read_text() == dvc_yaml
+    assert "toy" in repo.json("eval/ensemble/scores.json")["members"], "ensemble.members: null takes every architecture"
     assert repo.json("metrics/toy.json")["epochs"] == 2
     assert "accuracy" in repo.json("eval/toy/metrics.json")
     assert "| toy |" in (repo.path / "plots/report.md").read_text()
@@ -272,6 +303,12 @@ def test_dvc_repro_on_an_audio_folder_then_the_segment_split(tmp_path):
         "--model", f"models/{architecture}.keras", "--top", "3", "--segments",
     )
     assert sum(genre in prediction for genre in genres) == 3, prediction
+    # the ensemble of this one architecture predicts as the architecture does
+    ensemble = repo.run(
+        str(BIN / "python"), "-m", "gtzan.predict", str(folder / "metal/metal.00002.wav"),
+        "--model", "models/ensemble.json", "--top", "3", "--segments",
+    )
+    assert ensemble == prediction
 
     # The Drive data's protocol, as an experiment: only the data changes, songs straddle the split.
     output = repo.dvc("exp", "run", "-n", "segment-split", "-S", "data.split=segment")
@@ -302,7 +339,7 @@ def test_the_readme_sweep_after_uncommitted_results_retrains_only_the_swept_arch
         time.sleep(2)
     assert status.count("Success") == len(rates), status
     for rate in rates:
-        assert ran(repo.dvc("queue", "logs", f"lr-{rate}")) == {"train@cnn_gru", "evaluate@cnn_gru", "report"}
+        assert ran(repo.dvc("queue", "logs", f"lr-{rate}")) == {"train@cnn_gru", "evaluate@cnn_gru", "ensemble", "report"}
 
     shown = json.dumps(json.loads(repo.dvc("exp", "show", "--json")))
     assert all(f"lr-{rate}" in shown for rate in rates)
@@ -364,7 +401,7 @@ def training_results(repo: Repo, name: str) -> tuple[dict, list, list]:
     import keras
 
     metrics = repo.json(f"metrics/{name}.json")
-    for timing in ("train_seconds", "seconds_per_epoch", "samples_per_second"):
+    for timing in ("train_seconds", "first_epoch_seconds", "seconds_per_epoch", "samples_per_second"):
         del metrics[timing]
     curve = (repo.path / f"dvclive/{name}/plots/metrics/eval/accuracy.tsv").read_text().splitlines()
     weights = keras.models.load_model(repo.path / f"models/{name}.keras").get_weights()
@@ -383,6 +420,7 @@ def test_an_interrupted_train_stage_resumes_and_ends_as_an_uninterrupted_one(rep
     killed_at, _ = interrupt_training(repo, name, signal.SIGKILL, after_epochs=3, resume=False)
     assert 3 <= killed_at < epochs
     assert not (repo.path / f"models/{name}.keras").exists() and not (repo.path / f"metrics/{name}.json").exists()
+    assert "checkpoints" not in repo.run("git", "status", "--porcelain", "--untracked-files=all"), "git ignores checkpoints"
     stopped_at, output = interrupt_training(repo, name, signal.SIGINT, after_epochs=killed_at + 2, resume=True)
     assert f"Resuming {name} from epoch {killed_at + 1}" in output and f"Epoch {killed_at}/{epochs}" not in output
     assert "Traceback" not in output
@@ -397,4 +435,52 @@ def test_an_interrupted_train_stage_resumes_and_ends_as_an_uninterrupted_one(rep
     assert len(resumed[1]) == 1 + epochs, "DVCLive's curve holds every epoch, those before the interruptions too"
     assert all(np.array_equal(a, b) for a, b in zip(resumed[2], uninterrupted[2]))
     assert not (repo.path / f"checkpoints/{name}.npz").exists()
-    assert repo.run("git", "status", "--porcelain") == "", "checkpoints are git-ignored"
+
+
+def experiment_metrics(repo: Repo) -> dict[str, dict]:
+    """Every experiment `dvc exp show` lists, by name: the contents of its metrics files, by path."""
+    shown = json.loads(repo.dvc("exp", "show", "--json"))
+    return {
+        run["name"]: {path: metrics["data"] for path, metrics in run["data"]["metrics"].items()}
+        for baseline in shown for experiment in baseline.get("experiments") or [] for run in experiment["revs"]
+    }
+
+
+@pytest.mark.slow
+def test_an_experiment_shared_through_origin_and_a_dvc_remote_reaches_a_clone_with_an_empty_cache(repo, tmp_path):
+    import soundfile
+
+    # The README's "Share experiments": machine A holds the trained repository, origin is a bare git
+    # repository and the DVC remote a local folder.
+    a, b = repo, Repo(tmp_path / "b")
+    a.dvc("remote", "add", "-d", "storage", str(tmp_path / "dvc_remote"))
+    a.run("git", "commit", "-qm", "DVC remote", ".dvc/config")
+    a.run("git", "clone", "-q", "--bare", ".", str(tmp_path / "origin.git"))
+    a.run("git", "remote", "add", "origin", str(tmp_path / "origin.git"))
+    a.dvc("exp", "run", "-n", "on-a", "-S", "model.name=parallel_cnn")
+    # No `dvc push`: the experiment's push alone must carry its data and models to the DVC remote.
+    a.dvc("exp", "push", "origin", "on-a")
+
+    a.run("git", "clone", "-q", str(tmp_path / "origin.git"), str(b.path))
+    assert not (b.path / ".dvc/cache").exists()
+    b.dvc("exp", "pull", "origin", "on-a")
+    assert experiment_metrics(b)["on-a"] == experiment_metrics(a)["on-a"]
+
+    b.dvc("exp", "apply", "on-a")
+    assert (b.path / "models/parallel_cnn.keras").read_bytes() == (a.path / "models/parallel_cnn.keras").read_bytes()
+    song = np.sin(2 * np.pi * 440.0 * np.arange(5 * 22050) / 22050)  # 5 s: 2 segments
+    soundfile.write(tmp_path / "song.wav", 0.3 * song, 22050)
+    prediction = b.run(str(BIN / "python"), "-m", "gtzan.predict", str(tmp_path / "song.wav"),
+                       "--model", "models/parallel_cnn.keras", "--top", "1")
+    genres = b.json("data/prepared/summary.json")["class_names"]
+    assert any(line.split()[0] in genres for line in prediction.splitlines() if line.strip()), prediction
+
+    # B's own experiment, pushed: A lists both in one `dvc exp show`, B draws both in one `dvc plots diff`.
+    b.dvc("exp", "run", "-n", "on-b", "-S", "model.name=cnn_rnn")
+    b.dvc("exp", "push", "origin", "on-b")
+    a.dvc("exp", "pull", "origin")  # every experiment of A's commit
+    assert {"on-a", "on-b"} <= set(experiment_metrics(a))
+    b.dvc("plots", "diff", "on-a", "on-b", "-o", "diff_html")
+    assert_draws_offline(b.path / "diff_html/index.html")
+    html = (b.path / "diff_html/index.html").read_text()
+    assert "on-a" in html and "on-b" in html and "plots/headline/curves/loss.csv" in html

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import shutil
 import subprocess
 import sys
 
@@ -169,3 +170,30 @@ def test_a_model_that_does_not_record_its_data_is_refused(setup, capsys, tmp_pat
 def test_a_folder_given_as_the_audio_file_is_named(setup, capsys):
     code, _, err = run_main(setup, capsys, str(setup / "a_folder.wav"))
     assert code == 1 and "a_folder.wav is a directory, not an audio file" in err
+
+
+def test_the_ensemble_manifest_averages_its_member_models(setup, tmp_path):
+    other = tmp_path / "other.keras"
+    build_model("parallel_cnn", (80, 80, 1), len(GENRES)).save(other)  # other initial weights
+    stamp_training_data(other, load_summary(setup / "prepared"))
+    shutil.copyfile(setup / "model.keras", tmp_path / "model.keras")
+    (tmp_path / "ensemble.json").write_text(json.dumps({"members": {"model": "model.keras", "other": "other.keras"}}))
+
+    def predict(model_path):
+        return predict_file(setup / "song.wav", model_path=model_path, prepared_dir=setup / "prepared")
+
+    ensemble = predict(tmp_path / "ensemble.json")
+    expected = (predict(tmp_path / "model.keras").segment_probabilities + predict(other).segment_probabilities) / 2
+    np.testing.assert_allclose(ensemble.segment_probabilities, expected, rtol=1e-6)
+    np.testing.assert_allclose(ensemble.probabilities, expected.mean(axis=0), rtol=1e-6)
+
+
+def test_an_ensemble_whose_member_is_missing_or_from_another_run_is_refused(setup, capsys, tmp_path):
+    (tmp_path / "ensemble.json").write_text(json.dumps({"members": {"cnn_gru": "cnn_gru.keras"}}))
+    code, _, err = run_main(setup, capsys, str(setup / "song.wav"), model=tmp_path / "ensemble.json")
+    assert code == 1 and "cnn_gru.keras not found" in err
+    code, _, err = run_main(setup, capsys, str(setup / "song.wav"), model=tmp_path / "none.json")
+    assert code == 1 and "ensemble manifest" in err and "none.json not found" in err
+    shutil.copyfile(setup / "model.keras", tmp_path / "cnn_gru.keras")
+    code, _, err = run_main(setup, capsys, str(setup / "song.wav"), model=tmp_path / "ensemble.json", prepared=setup / "other_run")
+    assert code == 1 and "cnn_gru.keras was trained on other data than" in err

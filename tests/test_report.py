@@ -1,11 +1,13 @@
 """The report stage: comparison table, learning-curve PNGs and the headline files."""
 
 import json
+import re
 
 import numpy as np
 import pytest
 
 from gtzan.curves import read_curves, write_curves
+from gtzan.errors import UserError
 from gtzan.evaluate import write_evaluation
 from gtzan.report import SPEC_FIGURES, write_report
 from gtzan.train import write_metrics
@@ -39,15 +41,15 @@ def fake_run(root, name: str, val_accuracy: list[float]) -> None:
     probabilities = np.eye(3)[[0, 0, 1, 0, 2, 1]]
     write_evaluation(
         out_dir=root / "eval" / name, predictions_path=root / "predictions" / f"{name}.csv",
-        actual=actual, probabilities=probabilities, class_names=GENRES,
+        actual=actual, probabilities=probabilities, class_names=GENRES, seed=0,
     )
 
 
-def report(tmp_path, headline: str, data: dict = DRIVE_DATA) -> str:
+def report(tmp_path, headline: str, data: dict = DRIVE_DATA, ensemble: bool = False) -> str:
     return write_report(
         names=["parallel_cnn", "cnn_rnn"], headline=headline, data_summary=data,
         metrics_dir=tmp_path / "metrics", curves_dir=tmp_path / "curves", eval_dir=tmp_path / "eval",
-        predictions_dir=tmp_path / "predictions", out_dir=tmp_path / "plots",
+        predictions_dir=tmp_path / "predictions", out_dir=tmp_path / "plots", seed=0, ensemble=ensemble,
     )
 
 
@@ -56,9 +58,15 @@ def test_report_compares_every_architecture_and_headlines_one(tmp_path):
     fake_run(tmp_path, "cnn_rnn", [0.3, 0.5])
     markdown = report(tmp_path, headline="cnn_rnn")
 
-    assert "Headline architecture (`model.name`): **cnn_rnn**, best validation accuracy 50.0% at epoch 2 of 2" in markdown
-    assert "| **cnn_rnn** | 50.0% | 50.0% | unknown (no song ids) | 2 of 2 | 0.656 | 1,000 | 2.5 | ≥ 50 % (assignment target) | yes |" in markdown
-    assert "| parallel_cnn | 70.0% | 65.0% | unknown (no song ids) | 2 of 3 | 0.656 | 1,000 | 2.5 | ≥ 70 % (assignment target) | yes |" in markdown
+    assert ("Headline architecture (`model.name`): **cnn_rnn**, best validation accuracy 50.0% at epoch 2 of 2; "
+            "saved model 66.7% [33.3, 100.0], macro F1 0.656.") in markdown
+    # 4 of 6 segments right: the interval is wide and straddles both spec figures
+    assert ("| **cnn_rnn** | 50.0% | 66.7% [33.3, 100.0] | unknown (no song ids) | 2 of 2 | 0.656 | 1,000 | 2.5 "
+            "| ≥ 50 % (assignment target) | inconclusive |") in markdown
+    assert ("| parallel_cnn | 70.0% | 66.7% [33.3, 100.0] | unknown (no song ids) | 2 of 3 | 0.656 | 1,000 | 2.5 "
+            "| ≥ 70 % (assignment target) | inconclusive |") in markdown
+    assert "over the 6 validation segments, resampled one by one as the data has no song ids (2,000 resamples, seed 0)" in markdown
+    assert "| parallel_cnn | +0.0 pts [+0.0, +0.0] | not distinguishable on this split |" in markdown, "identical predictions"
     assert markdown.index("**cnn_rnn**") < markdown.index("| parallel_cnn"), "the headline comes first"
     assert (tmp_path / "plots" / "report.md").read_text() == markdown
 
@@ -84,7 +92,7 @@ def test_the_report_names_its_data_and_compares_with_the_spec_only_on_the_specs_
     fake_run(tmp_path, "cnn_rnn", [0.3, 0.5])
     drive = report(tmp_path, headline="cnn_rnn")
     assert "Data: the Drive data (GTZAN, split by segment); 24 train, 6 val segments." in drive
-    assert "| ≥ 50 % (assignment target) | yes |" in drive and "not compared" not in drive
+    assert "| ≥ 50 % (assignment target) | inconclusive |" in drive and "not compared" not in drive
 
     synthetic = report(tmp_path, headline="cnn_rnn", data=SYNTHETIC_DATA)
     assert "Data: the synthetic data (seed 42, 20 songs per genre), split by song; 1,920 train, 480 val segments." in synthetic
@@ -108,16 +116,19 @@ def test_curves_round_trip_train_and_validation(tmp_path):
 def test_song_accuracy_shows_where_the_data_has_song_ids(tmp_path):
     fake_run(tmp_path, "parallel_cnn", [0.4])
     fake_run(tmp_path, "cnn_rnn", [0.3])
-    write_evaluation(
-        out_dir=tmp_path / "eval" / "cnn_rnn", predictions_path=tmp_path / "predictions" / "cnn_rnn.csv",
-        actual=np.array([0, 0, 1, 1, 2, 2]), probabilities=np.eye(3)[[0, 0, 1, 0, 2, 1]], class_names=GENRES,
-        song_ids=np.array([0, 0, 1, 1, 2, 2]),
-    )
+    for name in ("parallel_cnn", "cnn_rnn"):
+        write_evaluation(
+            out_dir=tmp_path / "eval" / name, predictions_path=tmp_path / "predictions" / f"{name}.csv",
+            actual=np.array([0, 0, 1, 1, 2, 2]), probabilities=np.eye(3)[[0, 0, 1, 0, 2, 1]], class_names=GENRES,
+            seed=0, song_ids=np.array([0, 0, 1, 1, 2, 2]),
+        )
     markdown = report(tmp_path, headline="cnn_rnn")
-    assert "| **cnn_rnn** | 30.0% | 30.0% | 33.3% |" in markdown
-    assert "| parallel_cnn | 40.0% | 40.0% | unknown (no song ids) |" in markdown
+    # songs 0, 1, 2 have 2, 1 and 1 of their 2 segments right: resampled, at least half the segments are right
+    assert "| **cnn_rnn** | 30.0% | 66.7% [50.0, 100.0] | 33.3% [0.0, 100.0] |" in markdown
+    assert "| parallel_cnn | 40.0% | 66.7% [50.0, 100.0] | 33.3% [0.0, 100.0] |" in markdown
     headline = json.loads((tmp_path / "plots" / "headline" / "metrics.json").read_text())
-    assert headline["val_song_accuracy"] == 0.333333
+    assert headline["val_song_accuracy"] == 0.333333 and headline["val_song_accuracy_ci_low"] == 0.0
+    assert headline["val_accuracy"] == 0.666667 and headline["val_accuracy_ci_low"] == 0.5
 
 
 def test_unknown_headline_lists_the_valid_names(tmp_path):
@@ -135,9 +146,60 @@ def test_a_missing_training_run_is_named(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("name", "accuracy", "verdict"),
-    [("parallel_cnn", 0.69, "no (below)"), ("parallel_cnn", 0.95, "yes"), ("resnet50", 0.25, "yes"),
-     ("resnet50", 0.5, "no (above)"), ("lstm", 0.55, "yes"), ("cnn_gru", 0.87, "yes"), ("cnn_bilstm", 0.9, "n/a")],
+    ("name", "interval", "verdict"),
+    [("parallel_cnn", (0.60, 0.69), "no (below)"), ("parallel_cnn", (0.72, 0.95), "yes"),
+     ("parallel_cnn", (0.65, 0.75), "inconclusive"), ("resnet50", (0.22, 0.28), "yes"), ("resnet50", (0.35, 0.5), "no (above)"),
+     ("lstm", (0.45, 0.65), "inconclusive"), ("cnn_gru", (0.86, 0.90), "yes"), ("cnn_bilstm", (0.8, 0.9), "n/a")],
 )
-def test_spec_verdicts(name, accuracy, verdict):
-    assert SPEC_FIGURES[name].verdict(accuracy) == verdict
+def test_spec_verdicts_use_the_interval(name, interval, verdict):
+    assert SPEC_FIGURES[name].verdict(*interval) == verdict
+
+
+def evaluation(root, name: str, right_songs: int, members: list[str] | None = None) -> None:
+    """30 songs of 2 segments, 3 genres: the first right_songs songs predicted right, the others wrong."""
+    song_ids = np.repeat(np.arange(30), 2)
+    actual = song_ids % 3
+    predicted = np.where(song_ids < right_songs, actual, (actual + 1) % 3)
+    write_evaluation(
+        out_dir=root / "eval" / name, predictions_path=root / "predictions" / f"{name}.csv", actual=actual,
+        probabilities=np.eye(3)[predicted], class_names=GENRES, seed=0, song_ids=song_ids, members=members,
+    )
+
+
+def test_paired_comparisons_give_verdicts_and_the_ensemble_has_a_row(tmp_path):
+    fake_run(tmp_path, "parallel_cnn", [0.4, 0.9])
+    fake_run(tmp_path, "cnn_rnn", [0.3, 0.5])
+    evaluation(tmp_path, "parallel_cnn", right_songs=27)
+    evaluation(tmp_path, "cnn_rnn", right_songs=12)
+    evaluation(tmp_path, "ensemble", right_songs=13, members=["parallel_cnn", "cnn_rnn"])
+    markdown = report(tmp_path, headline="cnn_rnn", data=SYNTHETIC_DATA, ensemble=True)
+
+    assert "| other model | segment accuracy: difference [95 % CI] | cnn_rnn is | song accuracy: difference [95 % CI] | cnn_rnn is |" in markdown
+    assert re.search(r"\| parallel_cnn \| -50\.0 pts \[-\d+\.\d, -\d+\.\d\] \| worse \| -50\.0 pts \[-\d+\.\d, -\d+\.\d\] \| worse \|", markdown)
+    assert re.search(r"\| ensemble \| -3\.3 pts \[-\d+\.\d, \+0\.0\] \| not distinguishable on this split \|", markdown)
+    assert "over the 30 validation songs, each song's segments resampled together" in markdown
+    assert re.search(r"\| ensemble \| — \| 43\.3% \[\d+\.\d, \d+\.\d\] \| 43\.3% \[\d+\.\d, \d+\.\d\] \| — \| [\d.]+ \| 2,000 \| — \| — \| — \|", markdown)
+    assert markdown.index("| **cnn_rnn**") < markdown.index("| parallel_cnn") < markdown.index("| ensemble |")
+    assert "ensemble: the mean of the saved models' probabilities of 2 architectures (parallel_cnn, cnn_rnn" in markdown
+    page = (tmp_path / "plots" / "report.html").read_text()
+    assert "<h2>cnn_rnn against each other model</h2>" in page and "<td>worse</td>" in page
+    assert page.count("data:image/png;base64,") == 2 + 2, "no learning curves for the ensemble"
+
+    # The reverse comparison: the same interval, mirrored.
+    reverse = report(tmp_path, headline="parallel_cnn", data=SYNTHETIC_DATA, ensemble=True)
+    assert re.search(r"\| cnn_rnn \| \+50\.0 pts \[\+\d+\.\d, \+\d+\.\d\] \| better \|", reverse)
+
+
+def test_models_scored_on_different_validation_items_are_not_compared(tmp_path):
+    fake_run(tmp_path, "parallel_cnn", [0.4])
+    fake_run(tmp_path, "cnn_rnn", [0.3])
+    evaluation(tmp_path, "cnn_rnn", right_songs=12)
+    with pytest.raises(UserError, match=r"cnn_rnn.csv and .*parallel_cnn.csv do not list the same validation segments"):
+        report(tmp_path, headline="cnn_rnn")
+
+
+def test_a_missing_ensemble_is_named(tmp_path):
+    fake_run(tmp_path, "parallel_cnn", [0.4])
+    fake_run(tmp_path, "cnn_rnn", [0.3])
+    with pytest.raises(UserError, match=r"eval/ensemble/scores.json not found: run the ensemble stage first"):
+        report(tmp_path, headline="cnn_rnn", ensemble=True)

@@ -107,10 +107,11 @@ def test_summary_of_a_history():
         "accuracy": [0.3, 0.6, 0.7],
         "loss": [1.9, 1.2, 1.0],
     }
-    metrics = summarize_history(history, trainable_parameters=1234, seconds=6.0, train_examples=100)
+    metrics = summarize_history(history, trainable_parameters=1234, epoch_seconds=[5.0, 2.0, 2.5], train_examples=100)
     assert metrics["val_accuracy_best"] == 0.5 and metrics["best_epoch"] == 2
     assert metrics["val_accuracy_final"] == 0.4 and metrics["val_loss_best"] == 1.5
-    assert metrics["seconds_per_epoch"] == 2.0 and metrics["samples_per_second"] == 50.0
+    assert metrics["train_seconds"] == 9.5 and metrics["first_epoch_seconds"] == 5.0
+    assert metrics["seconds_per_epoch"] == 2.25 and metrics["samples_per_second"] == 44.4, "steady state: after the first epoch"
     assert metrics["parameters"] == 1234 and metrics["epochs"] == 3
 
 
@@ -157,7 +158,7 @@ def run_tiny_training(tmp_path, run: str, block: dict = VALID_BLOCK) -> dict:
 def test_two_runs_give_identical_metrics_and_write_their_outputs(tmp_path):
     first = run_tiny_training(tmp_path, "first")
     second = run_tiny_training(tmp_path, "second")
-    timing = {"train_seconds", "seconds_per_epoch", "samples_per_second"}
+    timing = {"train_seconds", "first_epoch_seconds", "seconds_per_epoch", "samples_per_second"}
     assert {k: v for k, v in first.items() if k not in timing} == {k: v for k, v in second.items() if k not in timing}
     assert first["parameters"] == 61_071 and first["epochs"] == 2
     assert (tmp_path / "first" / "model.keras").stat().st_size > 0
@@ -191,7 +192,7 @@ def test_an_interrupted_training_resumes_and_ends_as_an_uninterrupted_one(tmp_pa
     resumed = run_tiny_training(tmp_path, "resumed", block)
     output = capsys.readouterr().out
     assert "Resuming parallel_cnn from epoch 3" in output and "Epoch 1/4" not in output and "Epoch 3/4" in output
-    timing = {"train_seconds", "seconds_per_epoch", "samples_per_second"}
+    timing = {"train_seconds", "first_epoch_seconds", "seconds_per_epoch", "samples_per_second"}
     assert {k: v for k, v in resumed.items() if k not in timing} == {k: v for k, v in uninterrupted.items() if k not in timing}
     for name in ("curves/loss.csv", "curves/accuracy.csv"):
         assert (tmp_path / "resumed" / name).read_text() == (tmp_path / "uninterrupted" / name).read_text()

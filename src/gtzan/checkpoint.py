@@ -2,7 +2,7 @@
 
 After every epoch the train stage writes one file (atomically: to a temporary name, then renamed):
 
-    state            JSON: the epochs done, their history, the seconds they took, the early-stopping
+    state            JSON: the epochs done, their history, the seconds each took, the early-stopping
                      and plateau counters, and the fingerprint of the inputs
     variable_<i>     every variable of the model and its optimizer, in build order
     best_<i>         the best weights early stopping keeps, when it is on
@@ -51,7 +51,7 @@ def fingerprint(*, params: dict, spectrograms: list[np.ndarray]) -> dict:
 class Checkpoint(keras.callbacks.Callback):
     """Saves the training state at the end of every epoch; restores it into a new run of the same inputs.
 
-    It keeps the whole history (epochs of earlier runs included) and the seconds training took.
+    It keeps the whole history (epochs of earlier runs included) and the seconds each epoch took.
     Put it after the callbacks whose state it tracks, so that it saves their state after their epoch's update.
     """
 
@@ -59,7 +59,7 @@ class Checkpoint(keras.callbacks.Callback):
         super().__init__()
         self.path = Path(path)
         self.inputs = inputs
-        self.state = {"epoch": 0, "history": {}, "seconds": 0.0, "stopped": False, "callbacks": {}}
+        self.state = {"epoch": 0, "history": {}, "epoch_seconds": [], "stopped": False, "callbacks": {}}
         self._saved = None
         self._stateful = []
 
@@ -118,7 +118,7 @@ class Checkpoint(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
-        self.state["seconds"] += time.perf_counter() - self._epoch_started
+        self.state["epoch_seconds"].append(time.perf_counter() - self._epoch_started)
         self.state["epoch"] = epoch + 1
         self.state["stopped"] = bool(self.model.stop_training)
         self.state["inputs"] = self.inputs

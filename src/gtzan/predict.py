@@ -3,6 +3,8 @@
     python -m gtzan.predict AUDIO_FILE [--model models/cnn_gru.keras] [--prepared data/prepared]
                                        [--top 3] [--segments]
 
+--model is a saved .keras model or the ensemble stage's manifest (models/ensemble.json): then every
+member model classifies the segments and their probabilities are averaged, as the ensemble stage does.
 The file goes through the same front-end and standardization as the model's training data, both
 read from <prepared>/summary.json; every full segment of the file is classified and the segment
 probabilities are averaged into one prediction for the whole file. Only data this project rendered
@@ -22,6 +24,7 @@ import numpy as np
 
 from gtzan.audio import AudioError, audio_segments, load_audio
 from gtzan.cli import run_stage
+from gtzan.ensemble import member_models
 from gtzan.errors import UserError
 from gtzan.evaluate import load_model, predict_probabilities
 from gtzan.frontend import FrontEnd
@@ -85,29 +88,25 @@ def predict_file(audio_path: Path | str, *, model_path: Path | str, prepared_dir
 
     The file is decoded at the training front-end's sample rate, cut into as many segments as it
     holds (a 30 s GTZAN clip gives segments_per_clip), standardized like the prepared data, and
-    classified with model.predict (inference mode: augmentation and dropout off).
+    classified with model.predict (inference mode: augmentation and dropout off). model_path may be
+    an ensemble manifest: each member classifies the segments, and their probabilities are averaged.
     """
-    audio_path = Path(audio_path)
+    audio_path, model_path = Path(audio_path), Path(model_path)
     setup = read_training_setup(prepared_dir)
     frontend = setup.frontend
-    model = load_model(model_path)
-    check_trained_on(model_path, prepared_dir)
+    models = []  # (path, model)
+    for path in member_models(model_path) if model_path.suffix == ".json" else [model_path]:
+        models.append((path, load_model(path)))
+        check_trained_on(path, prepared_dir)
     audio = load_audio(audio_path, frontend.sample_rate)  # (samples,)
     try:
         segments = audio_segments(audio, frontend, max_segments=max(1, len(audio) // frontend.segment_samples))
     except AudioError as error:
         raise error.naming(audio_path) from None
-    if tuple(model.input_shape[1:]) != frontend.segment_shape:
-        raise UserError(
-            f"the model {model_path} takes inputs of shape {tuple(model.input_shape[1:])}, but the front-end in "
-            f"{prepared_dir} makes segments of {frontend.segment_shape}: are they from the same run?"
-        )
-    segment_probabilities = predict_probabilities(model, standardize(segments, setup.mean, setup.std))  # (segments, classes)
-    if segment_probabilities.shape[1] != len(setup.class_names):
-        raise UserError(
-            f"the model {model_path} has {segment_probabilities.shape[1]} outputs but {prepared_dir} names "
-            f"{len(setup.class_names)} classes: are the model and the prepared data from the same run?"
-        )
+    standardized = standardize(segments, setup.mean, setup.std)
+    segment_probabilities = np.mean(
+        [_probabilities(model, path, standardized, setup, prepared_dir) for path, model in models], axis=0
+    )  # (segments, classes)
     return Prediction(
         path=audio_path,
         class_names=setup.class_names,
@@ -115,6 +114,22 @@ def predict_file(audio_path: Path | str, *, model_path: Path | str, prepared_dir
         segment_probabilities=segment_probabilities,
         segment_seconds=frontend.segment_samples / frontend.sample_rate,
     )
+
+
+def _probabilities(model, model_path: Path, segments: np.ndarray, setup: TrainingSetup, prepared_dir: Path | str) -> np.ndarray:
+    """(segments, classes): one model's probabilities, once its input and output fit the prepared data."""
+    if tuple(model.input_shape[1:]) != setup.frontend.segment_shape:
+        raise UserError(
+            f"the model {model_path} takes inputs of shape {tuple(model.input_shape[1:])}, but the front-end in "
+            f"{prepared_dir} makes segments of {setup.frontend.segment_shape}: are they from the same run?"
+        )
+    probabilities = predict_probabilities(model, segments)
+    if probabilities.shape[1] != len(setup.class_names):
+        raise UserError(
+            f"the model {model_path} has {probabilities.shape[1]} outputs but {prepared_dir} names "
+            f"{len(setup.class_names)} classes: are the model and the prepared data from the same run?"
+        )
+    return probabilities
 
 
 def format_prediction(prediction: Prediction, *, top: int, segments: bool) -> str:
@@ -135,7 +150,12 @@ def format_prediction(prediction: Prediction, *, top: int, segments: bool) -> st
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m gtzan.predict", description="Predict the genre of an audio file.")
     parser.add_argument("audio_file", type=Path, help="any format libsndfile reads: WAV, AU, FLAC, OGG, AIFF...")
-    parser.add_argument("--model", type=Path, default=Path("models/cnn_gru.keras"), help="default: %(default)s")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=Path("models/cnn_gru.keras"),
+        help="a saved .keras model, or models/ensemble.json for the ensemble; default: %(default)s",
+    )
     parser.add_argument(
         "--prepared",
         type=Path,

@@ -2,10 +2,12 @@
 
 Reads, for each architecture <name>, what its train and evaluate stages wrote under the directories
 dvc.yaml passes: <metrics>/<name>.json, <curves>/<name>/ (gtzan.curves), <eval>/<name>/scores.json
-and <predictions>/<name>.csv. Writes into <out>/:
-    report.html               one self-contained page: table, accuracy bars, headline confusion
-                              matrix and per-genre scores, every architecture's learning curves
-    report.md                 the comparison table
+and <predictions>/<name>.csv; and the ensemble stage's <eval>/ensemble/scores.json and
+<predictions>/ensemble.csv. Writes into <out>/:
+    report.html               one self-contained page: table, accuracy bars with their intervals,
+                              the headline's paired comparisons, its confusion matrix and per-genre
+                              scores, every architecture's learning curves
+    report.md                 the comparison table and the paired comparisons
     curves/<name>.png         loss and accuracy vs epoch, train and validation
     headline/curves/          the headline model's curves and its validation predictions (confusion
     headline/predictions.csv  matrix), under paths that are the same in every revision, so
@@ -14,6 +16,7 @@ and <predictions>/<name>.csv. Writes into <out>/:
 """
 
 import base64
+import csv
 import html
 import io
 import json
@@ -27,12 +30,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from gtzan import compare  # noqa: E402
 from gtzan.curves import METRICS, read_curves  # noqa: E402
 from gtzan.errors import UserError  # noqa: E402
 from gtzan.prepared import describe_data  # noqa: E402
 
 # The spec's figures come from the Drive data (segment split); only data of that kind is compared with them.
 SPEC_DATA_SOURCES = ("gdrive", "local")
+ENSEMBLE = "ensemble"  # the ensemble stage's name under <eval>/ and <predictions>/ (dvc.yaml)
+NOT_APPLICABLE = "—"
 
 
 @dataclass(frozen=True)
@@ -40,15 +46,18 @@ class SpecFigure:
     """What the specification (or the assignment behind it) reports or asks for on the real data."""
 
     text: str
-    low: float | None = None  # the best validation accuracy reproduces it when low <= accuracy <= high
+    low: float | None = None  # the spec's range of validation accuracy, [low, high]
     high: float = 1.0
 
-    def verdict(self, accuracy: float) -> str:
+    def verdict(self, interval_low: float, interval_high: float) -> str:
+        """Whether an accuracy's confidence interval reproduces the figure: inside the range, outside it, or across an edge."""
         if self.low is None:
             return "n/a"
-        if accuracy < self.low:
+        if interval_high < self.low:
             return "no (below)"
-        return "yes" if accuracy <= self.high else "no (above)"
+        if interval_low > self.high:
+            return "no (above)"
+        return "yes" if self.low <= interval_low and interval_high <= self.high else "inconclusive"
 
 
 SPEC_FIGURES = {
@@ -82,25 +91,61 @@ class DataInfo:
     @property
     def spec_note(self) -> str:
         if self.comparable_with_spec:
-            return "The spec's figures were measured on this data; \"reproduced\" compares the best validation accuracy with them."
+            return ("The spec's figures were measured on this data; \"reproduced\" compares the 95 % interval of the saved "
+                    "model's validation accuracy with them: yes when it lies within the spec's range, no when it lies "
+                    "outside, inconclusive when it straddles an edge.")
         return ("The spec's figures were measured on the Drive data (GTZAN, split by segment), not on this data: "
                 "they are shown for reference and not compared.")
 
 
+@dataclass(frozen=True, eq=False)
+class Outcomes:
+    """Which validation items a model got right, read from its predictions CSV (gtzan.evaluate)."""
+
+    actual: list[str]  # every segment's genre
+    correct: np.ndarray  # (segments,) bool
+    song_ids: np.ndarray | None  # (segments,), None where the data has no song ids
+    song_correct: np.ndarray | None  # (songs,) bool, songs sorted by id
+
+
+def read_outcomes(path: Path) -> Outcomes:
+    with Path(path).open(newline="") as file:
+        rows = list(csv.DictReader(file))
+    actual = [row["actual"] for row in rows]
+    correct = np.array([row["actual"] == row["predicted"] for row in rows], dtype=bool)
+    if not rows or "song" not in rows[0]:
+        return Outcomes(actual=actual, correct=correct, song_ids=None, song_correct=None)
+    song_ids = np.array([int(row["song"]) for row in rows])
+    song_right = {int(row["song"]): row["actual"] == row["song_predicted"] for row in rows}
+    return Outcomes(actual=actual, correct=correct, song_ids=song_ids,
+                    song_correct=np.array([song_right[song] for song in sorted(song_right)], dtype=bool))
+
+
 @dataclass(frozen=True)
 class Run:
-    """What the train and evaluate stages left for one architecture."""
+    """What the train and evaluate stages left for one architecture, or the ensemble stage for the ensemble."""
 
     name: str
-    metrics: dict  # the train stage's metrics
-    curves: dict[str, dict[str, list[float]]]  # gtzan.curves.read_curves
-    curves_dir: Path
-    scores: dict  # the evaluate stage's scores.json
+    metrics: dict | None  # the train stage's metrics; None for the ensemble
+    curves: dict[str, dict[str, list[float]]] | None  # gtzan.curves.read_curves; None for the ensemble
+    curves_dir: Path | None
+    scores: dict  # the evaluate (or ensemble) stage's scores.json
     predictions: Path
+    outcomes: Outcomes
 
     @property
     def spec(self) -> SpecFigure:
         return SPEC_FIGURES.get(self.name, NOT_GIVEN)
+
+    @property
+    def is_ensemble(self) -> bool:
+        return self.metrics is None
+
+    def interval(self, metric: str) -> compare.Estimate | None:
+        """accuracy or song_accuracy of the saved model(s) with its interval, from scores.json; None if unknown."""
+        if metric not in self.scores:
+            return None
+        return compare.Estimate(self.scores[metric], self.scores[f"{metric}_ci_low"], self.scores[f"{metric}_ci_high"])
 
 
 def read_run(name: str, *, metrics_dir: Path, curves_dir: Path, eval_dir: Path, predictions_dir: Path) -> Run:
@@ -111,9 +156,48 @@ def read_run(name: str, *, metrics_dir: Path, curves_dir: Path, eval_dir: Path, 
         metrics=metrics,
         curves=read_curves(curves),
         curves_dir=curves,
-        scores=_read_json(Path(eval_dir) / name / "scores.json"),
-        predictions=_existing(Path(predictions_dir) / f"{name}.csv"),
+        **_read_evaluation(name, eval_dir=eval_dir, predictions_dir=predictions_dir),
     )
+
+
+def read_ensemble(*, eval_dir: Path, predictions_dir: Path) -> Run:
+    evaluation = _read_evaluation(ENSEMBLE, eval_dir=eval_dir, predictions_dir=predictions_dir, stage="ensemble stage")
+    return Run(name=ENSEMBLE, metrics=None, curves=None, curves_dir=None, **evaluation)
+
+
+def _read_evaluation(name: str, *, eval_dir: Path, predictions_dir: Path, stage: str = "train and evaluate stages of this architecture") -> dict:
+    scores_path, predictions = Path(eval_dir) / name / "scores.json", Path(predictions_dir) / f"{name}.csv"
+    for path in (scores_path, predictions):
+        if not path.exists():
+            raise UserError(f"{path} not found: run the {stage} first.")
+    scores = _read_json(scores_path)
+    if "accuracy_ci_low" not in scores:
+        raise UserError(f"{scores_path} has no confidence intervals (written by an older version): rerun its stage (dvc repro -f).")
+    return {"scores": scores, "predictions": predictions, "outcomes": read_outcomes(predictions)}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The headline minus another model, on the same validation items, with paired-bootstrap intervals."""
+
+    other: str
+    segment: compare.Estimate
+    song: compare.Estimate | None  # None where the data has no song ids
+
+
+def paired_comparisons(head: Run, others: list[Run], seed: int) -> list[Comparison]:
+    comparisons = []
+    for run in others:
+        a, b = head.outcomes, run.outcomes
+        same_songs = np.array_equal(a.song_ids, b.song_ids) if a.song_ids is not None else b.song_ids is None
+        if a.actual != b.actual or not same_songs:
+            raise UserError(
+                f"{head.predictions} and {run.predictions} do not list the same validation segments: "
+                "the models come from different runs; rerun their evaluate stages (dvc repro)"
+            )
+        song = None if a.song_ids is None else compare.difference(a.song_correct, b.song_correct, seed=seed)
+        comparisons.append(Comparison(run.name, compare.difference(a.correct, b.correct, a.song_ids, seed=seed), song))
+    return comparisons
 
 
 def write_report(
@@ -126,8 +210,13 @@ def write_report(
     eval_dir: Path,
     predictions_dir: Path,
     out_dir: Path,
+    seed: int,
+    ensemble: bool = False,
 ) -> str:
-    """Write everything under out_dir; return the markdown table. data_summary: the prepared data's summary.json."""
+    """Write everything under out_dir; return the markdown. data_summary: the prepared data's summary.json.
+
+    seed: the paired bootstrap's (as evaluate's); ensemble: also report the ensemble stage's results.
+    """
     if headline not in names:
         raise UserError(f"model.name '{headline}' is not an architecture of params.yaml models; valid names are {names}")
     runs = [
@@ -135,47 +224,62 @@ def write_report(
         for name in names
     ]
     runs.sort(key=lambda run: (run.name != headline, -run.metrics["val_accuracy_best"]))
+    if ensemble:
+        runs.append(read_ensemble(eval_dir=eval_dir, predictions_dir=predictions_dir))
     head = runs[0]
+    comparisons = paired_comparisons(head, runs[1:], seed)
     data = DataInfo.from_summary(data_summary)
 
     out_dir = Path(out_dir)
     (out_dir / "curves").mkdir(parents=True, exist_ok=True)
     curve_images = {}
     for run in runs:
+        if run.is_ensemble:
+            continue
         figure = learning_curves_figure(run.name, run.curves)
         figure.savefig(out_dir / "curves" / f"{run.name}.png", dpi=100)
         curve_images[run.name] = _png_base64(figure)
     write_headline(head, out_dir / "headline")
 
-    markdown = comparison_markdown(runs, data)
+    markdown = comparison_markdown(runs, data, comparisons, seed)
     (out_dir / "report.md").write_text(markdown)
-    (out_dir / "report.html").write_text(report_html(runs, data, curve_images))
+    (out_dir / "report.html").write_text(report_html(runs, data, curve_images, comparisons, seed))
     return markdown
 
 
-def comparison_markdown(runs: list[Run], data: DataInfo) -> str:
+TABLE_HEADER = ["architecture", "val acc best", "val acc, saved model [95 % CI]", "song acc [95 % CI]", "epoch of best",
+                "macro F1", "parameters", "s/epoch", "spec's figure", "reproduced"]
+
+
+def comparison_markdown(runs: list[Run], data: DataInfo, comparisons: list[Comparison], seed: int) -> str:
     head = runs[0]
     lines = [
         "# Genre classifiers compared",
         "",
         f"Data: {data.description}; {data.counts}.",
         "",
-        f"Headline architecture (`model.name`): **{head.name}**, best validation accuracy "
-        f"{head.metrics['val_accuracy_best']:.1%} at epoch {head.metrics['best_epoch']} of {head.metrics['epochs']}, "
-        f"macro F1 {head.scores['macro_f1']:.3f}.",
+        f"Headline architecture (`model.name`): **{head.name}**, {_headline_figures(head)}.",
         "",
-        "| architecture | val acc best | val acc final | song acc | epoch of best | macro F1 | parameters | s/epoch | spec's figure | reproduced |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| " + " | ".join(TABLE_HEADER) + " |",
+        "|" + "---|" * len(TABLE_HEADER),
     ]
     for run in runs:
         label = f"**{run.name}**" if run is head else run.name
-        lines.append(f"| {label} | " + " | ".join(_table_cells(run, data)) + " |")
+        lines.append(f"| {label} | " + " | ".join(_table_cells(run, runs, data)) + " |")
+    lines += ["", _intervals_note(head, seed), "", data.spec_note, ""]
+    if ensemble_note := _ensemble_note(runs):
+        lines += [ensemble_note, ""]
     lines += [
-        "",
-        data.spec_note,
-        "",
         "Song accuracy: the saved model's segment probabilities averaged per song; unknown where the data "
         "has no song ids (the Drive data).",
+        "",
+        f"## {head.name} against each other model",
+        "",
+        _comparisons_note(head),
+        "",
+        "| " + " | ".join(_comparison_header(head)) + " |",
+        "|" + "---|" * len(_comparison_header(head)),
+        *("| " + " | ".join(_comparison_cells(comparison)) + " |" for comparison in comparisons),
         "",
         "The full report with charts: `plots/report.html`.",
         "",
@@ -183,19 +287,78 @@ def comparison_markdown(runs: list[Run], data: DataInfo) -> str:
     return "\n".join(lines)
 
 
-def _table_cells(run: Run, data: DataInfo) -> list[str]:
-    metrics = run.metrics
+def _headline_figures(head: Run) -> str:
+    metrics = head.metrics
+    return (f"best validation accuracy {metrics['val_accuracy_best']:.1%} at epoch {metrics['best_epoch']} of "
+            f"{metrics['epochs']}; saved model {_with_interval(head.interval('accuracy'))}, macro F1 {head.scores['macro_f1']:.3f}")
+
+
+def _table_cells(run: Run, runs: list[Run], data: DataInfo) -> list[str]:
+    song = run.interval("song_accuracy")
+    scored = [_with_interval(run.interval("accuracy")), _with_interval(song) if song else "unknown (no song ids)"]
+    if run.is_ensemble:
+        members = [other for other in runs if other.name in run.scores["members"]]
+        parameters = f"{sum(member.metrics['parameters'] for member in members):,}"
+        return [NOT_APPLICABLE, *scored, NOT_APPLICABLE, f"{run.scores['macro_f1']:.3f}", parameters,
+                NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE]
+    metrics, saved = run.metrics, run.interval("accuracy")
     return [
         f"{metrics['val_accuracy_best']:.1%}",
-        f"{metrics['val_accuracy_final']:.1%}",
-        f"{run.scores['song_accuracy']:.1%}" if "song_accuracy" in run.scores else "unknown (no song ids)",
+        *scored,
         f"{metrics['best_epoch']} of {metrics['epochs']}",
         f"{run.scores['macro_f1']:.3f}",
         f"{metrics['parameters']:,}",
         f"{metrics['seconds_per_epoch']:.1f}",
         run.spec.text,
-        run.spec.verdict(metrics["val_accuracy_best"]) if data.comparable_with_spec else "not compared",
+        run.spec.verdict(saved.low, saved.high) if data.comparable_with_spec else "not compared",
     ]
+
+
+def _intervals_note(head: Run, seed: int) -> str:
+    if head.scores["bootstrap_unit"] == "song":
+        resampled = f"the {head.scores['songs']:,} validation songs, each song's segments resampled together"
+    else:
+        resampled = f"the {len(head.outcomes.correct):,} validation segments, resampled one by one as the data has no song ids"
+    return (f"Intervals: 95 % percentile bootstrap over {resampled} ({compare.RESAMPLES:,} resamples, seed {seed}). "
+            "Val acc best is the best epoch's during training, without an interval; the intervals are the saved model's.")
+
+
+def _ensemble_note(runs: list[Run]) -> str:
+    ensemble = next((run for run in runs if run.is_ensemble), None)
+    if ensemble is None:
+        return ""
+    members = ensemble.scores["members"]
+    return (f"{ensemble.name}: the mean of the saved models' probabilities of {len(members)} architectures "
+            f"({', '.join(members)}; `ensemble.members`); parameters: theirs together.")
+
+
+def _comparisons_note(head: Run) -> str:
+    unit = "songs" if head.scores["bootstrap_unit"] == "song" else "segments"
+    return (f"Accuracy of {head.name} minus the other model's, in points, on the same validation items, with its "
+            f"95 % paired-bootstrap interval (the same resampled {unit} for both). {head.name} is better or worse "
+            "when the interval excludes 0, else the two are not distinguishable on this split.")
+
+
+def _comparison_header(head: Run) -> list[str]:
+    header = ["other model", "segment accuracy: difference [95 % CI]", f"{head.name} is"]
+    if head.outcomes.song_ids is not None:
+        header += ["song accuracy: difference [95 % CI]", f"{head.name} is"]
+    return header
+
+
+def _comparison_cells(comparison: Comparison) -> list[str]:
+    cells = [comparison.other, _points(comparison.segment), compare.verdict(comparison.segment)]
+    if comparison.song is not None:
+        cells += [_points(comparison.song), compare.verdict(comparison.song)]
+    return cells
+
+
+def _with_interval(estimate: compare.Estimate) -> str:
+    return f"{estimate.value:.1%} [{100 * estimate.low:.1f}, {100 * estimate.high:.1f}]"
+
+
+def _points(estimate: compare.Estimate) -> str:
+    return f"{100 * estimate.value:+.1f} pts [{100 * estimate.low:+.1f}, {100 * estimate.high:+.1f}]"
 
 
 def learning_curves_figure(name: str, curves: dict[str, dict[str, list[float]]]) -> plt.Figure:
@@ -214,15 +377,20 @@ def learning_curves_figure(name: str, curves: dict[str, dict[str, list[float]]])
 
 
 def accuracy_bars_figure(runs: list[Run]) -> plt.Figure:
-    names = [run.name for run in runs]
-    best = [run.metrics["val_accuracy_best"] for run in runs]
-    final = [run.metrics["val_accuracy_final"] for run in runs]
+    """Each model's saved-model accuracy, segment and (where known) song, with its 95 % interval as an error bar."""
     positions = np.arange(len(runs))
+    metrics = ["accuracy", "song_accuracy"] if runs[0].interval("song_accuracy") else ["accuracy"]
+    width = 0.8 / len(metrics)
     figure, axis = plt.subplots(figsize=(10, 3.8))
-    axis.bar(positions - 0.2, best, width=0.4, label="best")
-    axis.bar(positions + 0.2, final, width=0.4, label="final")
-    axis.set_xticks(positions, names, rotation=30, ha="right")
-    axis.set_ylabel("validation accuracy")
+    for index, metric in enumerate(metrics):
+        estimates = [run.interval(metric) for run in runs]
+        values = np.array([estimate.value for estimate in estimates])
+        errors = np.array([[estimate.value - estimate.low, estimate.high - estimate.value] for estimate in estimates]).T
+        offset = (index - (len(metrics) - 1) / 2) * width
+        axis.bar(positions + offset, values, width=width, yerr=errors, capsize=3,
+                 label="segments" if metric == "accuracy" else "songs")
+    axis.set_xticks(positions, [run.name for run in runs], rotation=30, ha="right")
+    axis.set_ylabel("validation accuracy (95 % CI)")
     axis.set_ylim(0, 1)
     axis.axhline(1 / len(runs[0].scores["per_genre"]), color="grey", linestyle="--", linewidth=1, label="chance")
     axis.legend()
@@ -249,17 +417,20 @@ def confusion_figure(run: Run) -> plt.Figure:
     return figure
 
 
-def report_html(runs: list[Run], data: DataInfo, curve_images: dict[str, str]) -> str:
+def report_html(runs: list[Run], data: DataInfo, curve_images: dict[str, str], comparisons: list[Comparison], seed: int) -> str:
     head = runs[0]
     escape = html.escape
-    header = ["architecture", "val acc best", "val acc final", "song acc (saved model)", "epoch of best", "macro F1", "parameters",
-              "s/epoch", "spec's figure", "reproduced"]
     headline_class = ' class="headline"'
     rows = "\n".join(
         f"<tr{headline_class if run is head else ''}><td>{escape(run.name)}</td>"
-        + "".join(f"<td>{escape(cell)}</td>" for cell in _table_cells(run, data)) + "</tr>"
+        + "".join(map(_html_cell, _table_cells(run, runs, data))) + "</tr>"
         for run in runs
     )
+    comparison_rows = "\n".join(
+        "<tr>" + "".join(map(_html_cell, _comparison_cells(comparison))) + "</tr>"
+        for comparison in comparisons
+    )
+    ensemble_note = f"<p>{escape(note)}</p>" if (note := _ensemble_note(runs)) else ""
     genres = "\n".join(
         f"<tr><td>{escape(name)}</td><td>{s['precision']:.3f}</td><td>{s['recall']:.3f}</td>"
         f"<td>{s['f1']:.3f}</td><td>{s['support']}</td></tr>"
@@ -272,7 +443,7 @@ def report_html(runs: list[Run], data: DataInfo, curve_images: dict[str, str]) -
     ) or "<li>none</li>"
     curves = "\n".join(
         f'<figure><img alt="learning curves of {escape(run.name)}" src="data:image/png;base64,{curve_images[run.name]}"></figure>'
-        for run in runs
+        for run in runs if not run.is_ensemble
     )
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -282,7 +453,7 @@ def report_html(runs: list[Run], data: DataInfo, curve_images: dict[str, str]) -
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }}
 table {{ border-collapse: collapse; margin: 1em 0; }}
-th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }}
+th, td {{ border: 1px solid #ccc; padding: 0.3em 0.5em; text-align: right; }}
 th:first-child, td:first-child {{ text-align: left; }}
 tr.headline {{ background: #eef5ff; font-weight: bold; }}
 img {{ max-width: 100%; }}
@@ -293,15 +464,22 @@ img {{ max-width: 100%; }}
 <h1>Genre classifiers compared</h1>
 <p class="data">Data: <strong>{escape(data.description)}</strong>; {escape(data.counts)}.</p>
 <p>Headline architecture (<code>model.name</code>): <strong>{escape(head.name)}</strong>,
-best validation accuracy {head.metrics['val_accuracy_best']:.1%} at epoch {head.metrics['best_epoch']}
-of {head.metrics['epochs']}, macro F1 {head.scores['macro_f1']:.3f}.</p>
+{escape(_headline_figures(head))}.</p>
 <h2>All architectures</h2>
 <table>
-<tr>{''.join(f'<th>{escape(cell)}</th>' for cell in header)}</tr>
+<tr>{''.join(f'<th>{escape(cell)}</th>' for cell in TABLE_HEADER)}</tr>
 {rows}
 </table>
+<p>{escape(_intervals_note(head, seed))}</p>
 <p>{escape(data.spec_note)}</p>
-<img alt="validation accuracy by architecture" src="data:image/png;base64,{_png_base64(accuracy_bars_figure(runs))}">
+{ensemble_note}
+<img alt="validation accuracy by model, with 95 % intervals" src="data:image/png;base64,{_png_base64(accuracy_bars_figure(runs))}">
+<h2>{escape(head.name)} against each other model</h2>
+<p>{escape(_comparisons_note(head))}</p>
+<table>
+<tr>{''.join(f'<th>{escape(cell)}</th>' for cell in _comparison_header(head))}</tr>
+{comparison_rows}
+</table>
 <h2>{escape(head.name)} on the validation split</h2>
 <div class="side">
 <img alt="confusion matrix of {escape(head.name)}" src="data:image/png;base64,{_png_base64(confusion_figure(head))}" style="max-width: 560px">
@@ -326,11 +504,19 @@ of {head.metrics['epochs']}, macro F1 {head.scores['macro_f1']:.3f}.</p>
 def write_headline(run: Run, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     headline = {"model": run.name, **run.metrics, "macro_f1": run.scores["macro_f1"]}
-    if "song_accuracy" in run.scores:
-        headline["val_song_accuracy"] = run.scores["song_accuracy"]
+    # the saved model's accuracy and its interval (val_accuracy_final, unless early stopping kept the best epoch's weights)
+    for metric in ("accuracy", "song_accuracy"):
+        if metric in run.scores:
+            for key in (metric, f"{metric}_ci_low", f"{metric}_ci_high"):
+                headline[f"val_{key}"] = run.scores[key]
     (out_dir / "metrics.json").write_text(json.dumps(headline, indent=2) + "\n")
     shutil.copyfile(run.predictions, out_dir / "predictions.csv")
     shutil.copytree(run.curves_dir, out_dir / "curves", dirs_exist_ok=True)
+
+
+def _html_cell(cell: str) -> str:
+    """A table cell; a narrow column breaks a figure before its interval, never inside it."""
+    return "<td>" + html.escape(cell).replace(", ", ",&nbsp;").replace(" pts", "&nbsp;pts") + "</td>"
 
 
 def _png_base64(figure: plt.Figure) -> str:

@@ -80,11 +80,17 @@ def song_predictions(probabilities: np.ndarray, song_ids: np.ndarray) -> tuple[n
     return songs, sums / np.bincount(inverse)[:, np.newaxis]
 
 
-def song_accuracy(probabilities: np.ndarray, labels: np.ndarray, song_ids: np.ndarray) -> float:
-    """Share of songs whose mean segment probabilities peak at the song's genre."""
+def song_outcomes(probabilities: np.ndarray, labels: np.ndarray, song_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(unique song ids, the label of each, its predicted class: the arg-max of its mean segment probabilities), by song id."""
     songs, mean_probabilities = song_predictions(probabilities, song_ids)
     _, song_labels = _song_labels(labels, song_ids)  # in the same order: both sorted by song id
-    return float((mean_probabilities.argmax(axis=1) == song_labels).mean())
+    return songs, song_labels, mean_probabilities.argmax(axis=1)
+
+
+def song_accuracy(probabilities: np.ndarray, labels: np.ndarray, song_ids: np.ndarray) -> float:
+    """Share of songs whose mean segment probabilities peak at the song's genre."""
+    _, song_labels, predicted = song_outcomes(probabilities, labels, song_ids)
+    return float((predicted == song_labels).mean())
 
 
 def _song_labels(labels: np.ndarray, song_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

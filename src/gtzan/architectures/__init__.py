@@ -42,20 +42,55 @@ def hyperparameter_names(name: str) -> list[str]:
     return [key for key, parameter in parameters.items() if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
 
 
-def build_model(name: str, input_shape, num_classes: int, hyperparameters: dict | None = None) -> keras.Model:
-    """Build the architecture `name` with `hyperparameters` overriding its defaults."""
+def check_hyperparameters(name: str, hyperparameters) -> None:
+    """UserError naming the first hyperparameter that the architecture `name` does not accept as given."""
     build = builder(name)
-    hyperparameters = {} if hyperparameters is None else hyperparameters
     if not isinstance(hyperparameters, dict):
-        raise UserError(f"hyperparameters of '{name}' must be a mapping, got {hyperparameters!r}")
+        raise UserError(f"params.yaml models.{name}.architecture must be a mapping of the builder's hyperparameters, got {hyperparameters!r}")
     accepted = hyperparameter_names(name)
     unknown = sorted(set(hyperparameters) - set(accepted))
     if unknown:
         raise UserError(f"unknown hyperparameters {unknown} for architecture '{name}'; accepted hyperparameters are {accepted}")
+    defaults = {key: parameter.default for key, parameter in inspect.signature(build).parameters.items()}
+    for key, value in hyperparameters.items():
+        _check_hyperparameter(f"params.yaml models.{name}.architecture.{key}", key, value, defaults[key])
+
+
+def build_model(name: str, input_shape, num_classes: int, hyperparameters: dict | None = None) -> keras.Model:
+    """Build the architecture `name` with `hyperparameters` overriding its defaults."""
+    hyperparameters = {} if hyperparameters is None else hyperparameters
+    check_hyperparameters(name, hyperparameters)
     input_shape = _checked_input_shape(input_shape)
     if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
         raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
-    return build(input_shape, num_classes, **hyperparameters)
+    return builder(name)(input_shape, num_classes, **hyperparameters)
+
+
+def _check_hyperparameter(where: str, key: str, value, default) -> None:
+    """UserError naming the hyperparameter unless value has its default's type and a sensible range:
+    integers and sequences of them >= 1, numbers >= 0, dropout below 1 and `*_factor` at most 1,
+    and a None default (a seed) takes null or an integer >= 0."""
+    def is_integer(item) -> bool:
+        return isinstance(item, numbers.Integral) and not isinstance(item, bool)
+
+    def is_number(item) -> bool:
+        return isinstance(item, numbers.Real) and not isinstance(item, bool)
+
+    if default is None:
+        valid, expected = value is None or (is_integer(value) and value >= 0), "null or an integer >= 0"
+    elif isinstance(default, (tuple, list)):
+        valid = isinstance(value, (tuple, list)) and len(value) > 0 and all(is_integer(item) and item >= 1 for item in value)
+        expected = "a list of integers >= 1, like " + str(list(default))
+    elif is_integer(default):
+        valid, expected = is_integer(value) and value >= 1, "an integer >= 1"
+    elif key == "dropout":
+        valid, expected = is_number(value) and 0 <= value < 1, "a number in [0, 1)"
+    elif key.endswith("_factor"):
+        valid, expected = is_number(value) and 0 <= value <= 1, "a number in [0, 1]"
+    else:
+        valid, expected = is_number(value) and value >= 0, "a number >= 0"
+    if not valid:
+        raise UserError(f"{where} must be {expected}, got {value!r}")
 
 
 def _checked_input_shape(input_shape) -> tuple[int, int, int]:

@@ -1,0 +1,34 @@
+"""The benchmark runs: a short version on tiny data (its figures belong in the README, not in asserts)."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+from conftest import REPO_ROOT
+
+from gtzan.bench import main
+
+
+def write_prepared(directory, counts={"train": 32, "val": 16}):
+    rng = np.random.default_rng(0)
+    for split, count in counts.items():
+        (directory / split).mkdir(parents=True)
+        np.save(directory / split / "spectrograms.npy", rng.normal(size=(count, 80, 80, 1)).astype(np.float32))
+        np.save(directory / split / "labels.npy", (np.arange(count) % 8).astype(np.int32))
+    (directory / "summary.json").write_text(json.dumps({"num_classes": 8}))
+
+
+@pytest.mark.slow
+def test_the_benchmark_trains_both_ways_and_writes_its_table(tmp_path, capsys):
+    write_prepared(tmp_path / "prepared")
+    out = tmp_path / "bench.md"
+    assert main(["--models", "parallel_cnn", "--epochs", "2", "--data", str(tmp_path / "prepared"),
+                 "--params", str(REPO_ROOT / "params.yaml"), "--out", str(out)]) == 0
+    rows = [line for line in out.read_text().splitlines() if line.startswith("| parallel_cnn |")]
+    assert [row.split(" | ")[1] for row in rows] == ["notebook", "train stage"]
+    cells = rows[1].strip("| ").split(" | ")
+    first, steady, samples, fit, speed_up, rss, accuracy = cells[2:]
+    assert float(first) > 0 and float(steady) > 0 and float(fit) > 0 and int(samples.replace(",", "")) > 0
+    assert re.fullmatch(r"\d+\.\d\dx", speed_up) and 0 < float(rss) < 64 and 0 <= float(accuracy) <= 1
+    assert out.read_text() in capsys.readouterr().out
