@@ -435,6 +435,8 @@ def test_an_interrupted_train_stage_resumes_and_ends_as_an_uninterrupted_one(rep
     assert len(resumed[1]) == 1 + epochs, "DVCLive's curve holds every epoch, those before the interruptions too"
     assert all(np.array_equal(a, b) for a, b in zip(resumed[2], uninterrupted[2]))
     assert not (repo.path / f"checkpoints/{name}.npz").exists()
+    print(f"killed after epoch {killed_at}, resumed from {killed_at + 1}; interrupted after {stopped_at}, "
+          f"resumed from {stopped_at + 1}; metrics, DVCLive curve and {len(resumed[2])} weight arrays equal")
 
 
 def experiment_metrics(repo: Repo) -> dict[str, dict]:
