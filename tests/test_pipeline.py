@@ -410,7 +410,7 @@ def training_results(repo: Repo, name: str) -> tuple[dict, list, list]:
 
 @pytest.mark.slow
 def test_an_interrupted_train_stage_resumes_and_ends_as_an_uninterrupted_one(repo):
-    name, epochs = "cnn_rnn", 20
+    name, epochs = "cnn_rnn", 60
     repo.edit_params(lambda params: params["models"][name].update(epochs=epochs))
     repo.dvc("repro", f"train@{name}")
     uninterrupted = training_results(repo, name)
