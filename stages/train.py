@@ -40,6 +40,7 @@ def main() -> None:
         num_classes=summary["num_classes"],
         seed=seed_param(params),
         deterministic=params["train"]["deterministic"],
+        precision=params["train"]["precision"],
         model_path=args.model,
         curves_dir=args.curves,
         live_dir=args.live,

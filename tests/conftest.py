@@ -1,6 +1,8 @@
 import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -15,3 +17,11 @@ def read_committed_yaml(name: str) -> dict:
     """The file as committed: `make demo` and `dvc exp run -S` rewrite the workspace's params.yaml."""
     shown = subprocess.run(["git", "show", f"HEAD:{name}"], cwd=REPO_ROOT, capture_output=True, text=True)
     return yaml.safe_load(shown.stdout) if shown.returncode == 0 else read_yaml(name)
+
+
+@pytest.fixture(autouse=True)
+def float32_policy():
+    """Training sets Keras' global dtype policy (train.precision); each test starts from float32."""
+    yield
+    if "keras" in sys.modules:
+        sys.modules["keras"].mixed_precision.set_global_policy("float32")

@@ -90,6 +90,8 @@ CASES = {
     "dropout 1.5": Case(
         "train.py", ["cnn_rnn", *TRAIN[1:]], "params.yaml models.cnn_rnn.architecture.dropout must be a number in [0, 1), got 1.5",
         params=set_param("models.cnn_rnn.architecture", {"dropout": 1.5}), absent=TRAIN_OUTPUTS),
+    "precision half": Case("train.py", TRAIN, "params.yaml train.precision must be one of ['auto', 'float32', 'mixed_bfloat16', 'mixed_float16'], got 'half'",
+                           params=set_param("train.precision", "half"), absent=TRAIN_OUTPUTS),
     "deterministic yes": Case("train.py", TRAIN, "params.yaml train.deterministic must be true or false, got 'yes'",
                               params=set_param("train.deterministic", "yes"), absent=TRAIN_OUTPUTS),
     "learning_rate as a string": Case(

@@ -11,6 +11,7 @@ from conftest import REPO_ROOT, read_committed_yaml
 import keras
 
 import gtzan.train
+from gtzan.architectures import architecture_names, build_model
 
 from gtzan.errors import UserError
 from gtzan.train import (
@@ -21,6 +22,7 @@ from gtzan.train import (
     make_training_dataset,
     schedule_callbacks,
     seed_everything,
+    set_precision,
     summarize_history,
     train_model,
     write_metrics,
@@ -146,6 +148,7 @@ def run_tiny_training(tmp_path, run: str, block: dict = VALID_BLOCK) -> dict:
         num_classes=8,
         seed=7,
         deterministic=True,
+        precision="auto",
         model_path=tmp_path / run / "model.keras",
         curves_dir=tmp_path / run / "curves",
         live_dir=tmp_path / run / "dvclive",
@@ -236,9 +239,26 @@ def test_a_learning_rate_that_diverges_stops_the_run_without_a_model(tmp_path):
             num_classes=8,
             seed=7,
             deterministic=True,
+            precision="auto",
             model_path=tmp_path / "model.keras",
             curves_dir=tmp_path / "curves",
             live_dir=tmp_path / "dvclive",
             checkpoint_path=tmp_path / "checkpoint.npz",
         )
     assert not (tmp_path / "model.keras").exists()
+
+
+def test_precision_is_checked_and_auto_picks_what_the_hardware_runs_fast():
+    with pytest.raises(UserError, match=r"train.precision must be one of \['auto', 'float32', 'mixed_bfloat16', 'mixed_float16'\], got 'half'"):
+        set_precision("half")
+    assert set_precision("mixed_bfloat16") == "mixed_bfloat16" and keras.mixed_precision.global_policy().name == "mixed_bfloat16"
+    assert set_precision("auto") in ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+@pytest.mark.parametrize("name", architecture_names())
+def test_under_mixed_precision_every_softmax_is_float32(name):
+    set_precision("mixed_bfloat16")
+    model = build_model(name, (80, 80, 1), 8)
+    assert model.get_layer("probabilities").compute_dtype == "float32"
+    assert all(variable.dtype == "float32" for variable in model.trainable_variables)
+

@@ -71,6 +71,7 @@ def pipeline_run(name: str, block: dict, params: dict, data: Path, epochs: int) 
             num_classes=load_summary(data)["num_classes"],
             seed=params["seed"],
             deterministic=params["train"]["deterministic"],
+            precision=params["train"]["precision"],
             model_path=scratch / "model.keras",
             curves_dir=scratch / "curves",
             live_dir=scratch / "dvclive",

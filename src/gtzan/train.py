@@ -110,6 +110,32 @@ def make_training_dataset(
     return batches.map(lambda indices: (tf.gather(spectrograms, indices), tf.gather(labels, indices))).prefetch(tf.data.AUTOTUNE)
 
 
+PRECISIONS = ["auto", "float32", "mixed_bfloat16", "mixed_float16"]
+
+
+def set_precision(setting: str) -> str:
+    """Set Keras' global dtype policy from params.yaml train.precision and return it.
+
+    auto: mixed_bfloat16 on a CPU with native bfloat16 (AVX512-BF16 or AMX), mixed_float16 on a
+    GPU with tensor cores (compute capability 7.0 or later), float32 elsewhere. Variables stay
+    float32 either way, and every architecture's softmax layer is float32.
+    """
+    if setting not in PRECISIONS:
+        raise UserError(f"params.yaml train.precision must be one of {PRECISIONS}, got {setting!r}")
+    policy = automatic_precision() if setting == "auto" else setting
+    keras.mixed_precision.set_global_policy(policy)
+    return policy
+
+
+def automatic_precision() -> str:
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        capability = tf.config.experimental.get_device_details(gpus[0]).get("compute_capability", (0, 0))
+        return "mixed_float16" if capability >= (7, 0) else "float32"
+    flags = Path("/proc/cpuinfo").read_text().split() if Path("/proc/cpuinfo").exists() else []
+    return "mixed_bfloat16" if {"avx512_bf16", "amx_bf16"} & set(flags) else "float32"
+
+
 def seed_everything(seed: int, deterministic: bool) -> None:
     """Seed Python, NumPy and TensorFlow (initialisation, dropout, augmentation)."""
     if not isinstance(deterministic, bool):
@@ -128,6 +154,7 @@ def train_model(
     num_classes: int,
     seed: int,
     deterministic: bool,
+    precision: str,
     model_path: Path,
     curves_dir: Path,
     live_dir: Path,
@@ -140,8 +167,10 @@ def train_model(
     same inputs there resumes from it (see gtzan.checkpoint); the caller removes it once done.
     """
     seed_everything(seed, deterministic)
+    policy = set_precision(precision)
     checkpoint = Checkpoint(checkpoint_path, fingerprint(
-        params={"model": name, **_flat(config), "seed": seed, "deterministic": deterministic, "num_classes": num_classes},
+        params={"model": name, **_flat(config), "seed": seed, "deterministic": deterministic, "precision": policy,
+                "num_classes": num_classes},
         spectrograms=[train_data[0], val_data[0]],
     ))
     resuming = checkpoint.load(name)
@@ -155,7 +184,7 @@ def train_model(
     )
     trainable = int(sum(np.prod(weight.shape) for weight in model.trainable_weights))
     print(f"Training {name}: {trainable:,} trainable parameters, {config.epochs} epochs, "
-          f"{len(train_data[1]):,} training and {len(val_data[1]):,} validation examples", flush=True)
+          f"{len(train_data[1]):,} training and {len(val_data[1]):,} validation examples, {policy}", flush=True)
     if resuming:
         checkpoint.restore_variables(model)
         print(f"Resuming {name} from epoch {checkpoint.epoch + 1}: epochs 1-{checkpoint.epoch} are in {checkpoint_path}", flush=True)

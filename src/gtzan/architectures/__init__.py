@@ -7,6 +7,8 @@ The module's name is the architecture's name: the key of its block under `models
 and of its train@<name> stage, whose deps list `src/gtzan/architectures/<name>.py`. Adding an
 architecture is adding a module and a params block; nothing else retrains. Hyperparameters are the
 builder's keyword-only arguments with defaults; params.yaml overrides them through `build_model`.
+The softmax layer takes dtype="float32", so that under mixed precision (train.precision) the
+probabilities and the loss are computed in float32.
 Compilation and training live in gtzan.train.
 """
 

@@ -24,5 +24,5 @@ def build_cnn_rnn(input_shape, num_classes: int, *, dropout: float = 0.2) -> ker
     x = layers.LSTM(units=32, name="lstm2")(x)  # (32,)
     x = layers.Dense(units=200, activation="relu", name="dense")(x)
     x = layers.Dropout(rate=dropout, name="dropout")(x)
-    outputs = layers.Dense(units=num_classes, activation="softmax", name="probabilities")(x)
+    outputs = layers.Dense(units=num_classes, activation="softmax", name="probabilities", dtype="float32")(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="cnn_rnn")

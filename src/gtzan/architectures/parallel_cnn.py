@@ -22,5 +22,5 @@ def build_parallel_cnn(input_shape, num_classes: int, *, negative_slope: float =
     branch2 = layers.MaxPooling2D(pool_size=2, name="branch2_pool")(branch2)  # (40, 40, 4)
     branch2 = layers.Flatten(name="branch2_flatten")(branch2)
     features = layers.Concatenate(name="concatenate")([branch1, branch2])  # (7600,)
-    outputs = layers.Dense(units=num_classes, activation="softmax", name="probabilities")(features)
+    outputs = layers.Dense(units=num_classes, activation="softmax", name="probabilities", dtype="float32")(features)
     return keras.Model(inputs=inputs, outputs=outputs, name="parallel_cnn")

@@ -20,5 +20,5 @@ def build_resnet50(input_shape, num_classes: int) -> keras.Model:
         name="resnet50_backbone",
     )
     features = backbone(inputs)  # (2048,)
-    outputs = layers.Dense(units=num_classes, activation="softmax", name="probabilities")(features)
+    outputs = layers.Dense(units=num_classes, activation="softmax", name="probabilities", dtype="float32")(features)
     return keras.Model(inputs=inputs, outputs=outputs, name="resnet50")

@@ -39,5 +39,5 @@ def build_wide_parallel_cnn(
     x = layers.Concatenate(name="concatenate")(branches)
     x = layers.Dense(units=dense_units, activation="relu", name="dense")(x)
     x = layers.Dropout(rate=dropout, name="dropout")(x)
-    outputs = layers.Dense(units=num_classes, activation="softmax", name="probabilities")(x)
+    outputs = layers.Dense(units=num_classes, activation="softmax", name="probabilities", dtype="float32")(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="wide_parallel_cnn")
