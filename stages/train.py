@@ -41,6 +41,7 @@ def main() -> None:
         seed=seed_param(params),
         deterministic=params["train"]["deterministic"],
         precision=params["train"]["precision"],
+        steps_per_execution=params["train"]["steps_per_execution"],
         model_path=args.model,
         curves_dir=args.curves,
         live_dir=args.live,

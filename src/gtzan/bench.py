@@ -72,6 +72,7 @@ def pipeline_run(name: str, block: dict, params: dict, data: Path, epochs: int) 
             seed=params["seed"],
             deterministic=params["train"]["deterministic"],
             precision=params["train"]["precision"],
+            steps_per_execution=params["train"]["steps_per_execution"],
             model_path=scratch / "model.keras",
             curves_dir=scratch / "curves",
             live_dir=scratch / "dvclive",
@@ -118,9 +119,21 @@ def peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def run_in_fresh_process(way: str, name: str, data: Path, epochs: int, params_file: Path) -> dict:
+def set_param(params: dict, override: str) -> None:
+    """Apply one KEY=VALUE (a dotted key, a YAML value) to params."""
+    import yaml
+
+    key, _, value = override.partition("=")
+    *parents, last = key.split(".")
+    block = params
+    for parent in parents:
+        block = block[parent]
+    block[last] = yaml.safe_load(value)
+
+
+def run_in_fresh_process(way: str, name: str, data: Path, epochs: int, params_file: Path, overrides: list[str]) -> dict:
     command = [sys.executable, "-m", "gtzan.bench", "--one", way, "--models", name, "--data", str(data),
-               "--epochs", str(epochs), "--params", str(params_file)]
+               "--epochs", str(epochs), "--params", str(params_file), *(f"--set={item}" for item in overrides)]
     print(f"{name}: training the {way} way for {epochs} epochs ...", flush=True)
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
@@ -128,9 +141,10 @@ def run_in_fresh_process(way: str, name: str, data: Path, epochs: int, params_fi
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def table(results: dict[str, dict[str, dict]], epochs: int) -> str:
+def table(results: dict[str, dict[str, dict]], epochs: int, overrides: list[str]) -> str:
     rows = [
-        f"{epochs} epochs each; seconds per epoch: the median after the first; speed-up: notebook fit time / train stage fit time.",
+        f"{epochs} epochs each; seconds per epoch: the median after the first; speed-up: notebook fit time / train stage fit time."
+        + (f" Train stage params: {', '.join(overrides)}." if overrides else ""),
         "",
         "| architecture | way | first epoch s | s/epoch | samples/s | fit s | speed-up | peak RSS GiB | val accuracy |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -155,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="prepared data; default: %(default)s, else the full-size synthetic data in bench/prepared")
     parser.add_argument("--params", type=Path, default=Path("params.yaml"), help="default: %(default)s")
     parser.add_argument("--out", type=Path, default=Path("bench.md"), help="the table's file; default: %(default)s")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a param for the train stage's runs, as dvc's -S does: --set train.precision=float32")
     parser.add_argument("--one", choices=["notebook", "pipeline"], help=argparse.SUPPRESS)  # a child run
     args = parser.parse_args(argv)
 
@@ -162,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     from gtzan.cli import load_params
 
     params = load_params(args.params)
+    for override in args.set:
+        set_param(params, override)
     if args.one:
         name = args.models[0]
         block = params["models"][name]
@@ -174,10 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data.exists() and args.data == Path("data/prepared"):
         args.data = full_size_synthetic_data(params, Path("bench"))
     results = {
-        name: {way: run_in_fresh_process(way, name, args.data, args.epochs, args.params) for way in ("notebook", "pipeline")}
+        name: {way: run_in_fresh_process(way, name, args.data, args.epochs, args.params, args.set)
+               for way in ("notebook", "pipeline")}
         for name in args.models
     }
-    text = table(results, args.epochs)
+    text = table(results, args.epochs, args.set)
     print(text)
     args.out.write_text(text)
     print(f"Written to {args.out}")

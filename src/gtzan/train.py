@@ -155,6 +155,7 @@ def train_model(
     seed: int,
     deterministic: bool,
     precision: str,
+    steps_per_execution: int,
     model_path: Path,
     curves_dir: Path,
     live_dir: Path,
@@ -168,8 +169,11 @@ def train_model(
     """
     seed_everything(seed, deterministic)
     policy = set_precision(precision)
+    if not isinstance(steps_per_execution, int) or isinstance(steps_per_execution, bool) or steps_per_execution < 1:
+        raise UserError(f"params.yaml train.steps_per_execution must be a positive integer, got {steps_per_execution!r}")
     checkpoint = Checkpoint(checkpoint_path, fingerprint(
         params={"model": name, **_flat(config), "seed": seed, "deterministic": deterministic, "precision": policy,
+                "steps_per_execution": steps_per_execution,
                 "num_classes": num_classes},
         spectrograms=[train_data[0], val_data[0]],
     ))
@@ -181,6 +185,7 @@ def train_model(
         optimizer=OPTIMIZERS[config.optimizer](learning_rate_for(config, steps_per_epoch), config),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
+        steps_per_execution=steps_per_execution,
     )
     trainable = int(sum(np.prod(weight.shape) for weight in model.trainable_weights))
     print(f"Training {name}: {trainable:,} trainable parameters, {config.epochs} epochs, "
