@@ -5,6 +5,9 @@ Compilation and training of every architecture happen here and nowhere else.
 
 import json
 import math
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
@@ -205,23 +208,25 @@ def train_model(
         checkpoint.track(schedules)
         if checkpoint.epoch < config.epochs and not checkpoint.state["stopped"]:
             try:
-                model.fit(
-                    make_training_dataset(*train_data, batch_size=config.batch_size, seed=seed,
-                                          first_epoch=checkpoint.epoch, epochs=config.epochs),
-                    validation_data=make_dataset(*val_data, batch_size=config.batch_size),
-                    initial_epoch=checkpoint.epoch,
-                    epochs=config.epochs,
-                    steps_per_epoch=steps_per_epoch,
-                    callbacks=[
-                        logger,
-                        keras.callbacks.TerminateOnNaN(),
-                        *schedules,
-                        checkpoint,
-                        keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: write_curves(curves_dir, checkpoint.history)),
-                    ],
-                    shuffle=False,  # make_training_dataset orders each epoch itself
-                    verbose=2,
-                )
+                with ctrl_c_between_batches() as stop_on_ctrl_c:
+                    model.fit(
+                        make_training_dataset(*train_data, batch_size=config.batch_size, seed=seed,
+                                              first_epoch=checkpoint.epoch, epochs=config.epochs),
+                        validation_data=make_dataset(*val_data, batch_size=config.batch_size),
+                        initial_epoch=checkpoint.epoch,
+                        epochs=config.epochs,
+                        steps_per_epoch=steps_per_epoch,
+                        callbacks=[
+                            stop_on_ctrl_c,
+                            logger,
+                            keras.callbacks.TerminateOnNaN(),
+                            *schedules,
+                            checkpoint,
+                            keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: write_curves(curves_dir, checkpoint.history)),
+                        ],
+                        shuffle=False,  # make_training_dataset orders each epoch itself
+                        verbose=2,
+                    )
             except KeyboardInterrupt:
                 raise KeyboardInterrupt(
                     f"training {name} stopped in epoch {checkpoint.epoch + 1} of {config.epochs}; "
@@ -233,6 +238,24 @@ def train_model(
     model.save(model_path)
     return summarize_history(checkpoint.history, trainable_parameters=trainable,
                              epoch_seconds=checkpoint.state["epoch_seconds"], train_examples=len(train_data[1]))
+
+
+@contextmanager
+def ctrl_c_between_batches() -> Iterator[keras.callbacks.Callback]:
+    """While the body runs, Ctrl-C (SIGINT) raises KeyboardInterrupt from the yielded callback, between
+    two batches, rather than wherever Python happens to be: raised inside one of TensorFlow's context
+    managers, it surfaces as an unrelated RuntimeError ("Exiting device scope without proper scope nesting")."""
+    requested = []
+
+    def raise_if_requested(batch, logs=None) -> None:
+        if requested:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: requested.append(signum))
+    try:
+        yield keras.callbacks.LambdaCallback(on_train_batch_end=raise_if_requested, on_test_batch_end=raise_if_requested)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def learning_rate_for(config: TrainingConfig, steps_per_epoch: int):
