@@ -20,6 +20,8 @@ import pytest
 import yaml
 from conftest import REPO_ROOT, read_committed_yaml
 
+from gtzan.cli import set_param
+
 TRAIN = ["parallel_cnn", "--data", "data/prepared", "--model", "models/parallel_cnn.keras",
          "--metrics", "metrics/parallel_cnn.json", "--curves", "curves/parallel_cnn",
          "--live", "dvclive/parallel_cnn", "--checkpoint", "checkpoints/parallel_cnn.npz"]
@@ -39,14 +41,8 @@ class Case:
     absent: list[str] = field(default_factory=list)  # outputs that must not exist afterwards
 
 
-def set_param(path: str, value) -> Callable[[dict], None]:
-    def change(params: dict) -> None:
-        *parents, key = path.split(".")
-        block = params
-        for parent in parents:
-            block = block[parent]
-        block[key] = value
-    return change
+def changing(key: str, value) -> Callable[[dict], None]:
+    return lambda params: set_param(params, key, value)
 
 
 def write(relative: str, content: bytes) -> Callable[[Path], None]:
@@ -75,33 +71,33 @@ def matches(line: str, message: str) -> bool:
 
 CASES = {
     "seed abc": Case("train.py", TRAIN, "params.yaml seed must be a non-negative integer, got 'abc'",
-                     params=set_param("seed", "abc"), absent=TRAIN_OUTPUTS),
+                     params=changing("seed", "abc"), absent=TRAIN_OUTPUTS),
     "seed -1": Case("download.py", ["data/raw-new"], "params.yaml seed must be a non-negative integer, got -1",
-                    params=set_param("seed", -1), absent=["data/raw-new"]),
+                    params=changing("seed", -1), absent=["data/raw-new"]),
     "songs_per_genre abc": Case(
         "download.py", ["data/raw-new"], "data.synthetic.songs_per_genre must be an integer of at least 2 (one song per split), got 'abc'",
-        params=set_param("data.synthetic.songs_per_genre", "abc"), absent=["data/raw-new"]),
+        params=changing("data.synthetic.songs_per_genre", "abc"), absent=["data/raw-new"]),
     "data.split random": Case(
         "download.py", ["data/raw-new"], "data.split 'random' is unknown; valid values are ['song', 'segment']",
-        params=set_param("data.split", "random"), absent=["data/raw-new"]),
+        params=changing("data.split", "random"), absent=["data/raw-new"]),
     "negative_slope abc": Case(
         "train.py", TRAIN, "params.yaml models.parallel_cnn.architecture.negative_slope must be a number >= 0, got 'abc'",
-        params=set_param("models.parallel_cnn.architecture", {"negative_slope": "abc"}), absent=TRAIN_OUTPUTS),
+        params=changing("models.parallel_cnn.architecture", {"negative_slope": "abc"}), absent=TRAIN_OUTPUTS),
     "dropout 1.5": Case(
         "train.py", ["cnn_rnn", *TRAIN[1:]], "params.yaml models.cnn_rnn.architecture.dropout must be a number in [0, 1), got 1.5",
-        params=set_param("models.cnn_rnn.architecture", {"dropout": 1.5}), absent=TRAIN_OUTPUTS),
+        params=changing("models.cnn_rnn.architecture", {"dropout": 1.5}), absent=TRAIN_OUTPUTS),
     "precision half": Case("train.py", TRAIN, "params.yaml train.precision must be one of ['auto', 'float32', 'mixed_bfloat16', 'mixed_float16'], got 'half'",
-                           params=set_param("train.precision", "half"), absent=TRAIN_OUTPUTS),
+                           params=changing("train.precision", "half"), absent=TRAIN_OUTPUTS),
     "deterministic yes": Case("train.py", TRAIN, "params.yaml train.deterministic must be true or false, got 'yes'",
-                              params=set_param("train.deterministic", "yes"), absent=TRAIN_OUTPUTS),
+                              params=changing("train.deterministic", "yes"), absent=TRAIN_OUTPUTS),
     "learning_rate as a string": Case(
         "train.py", TRAIN, "params.yaml models.parallel_cnn.learning_rate must be a positive float written like 1.0e-3 "
         "(YAML reads 1e-3 as a string), got '1e-3'",
-        params=set_param("models.parallel_cnn.learning_rate", "1e-3"), absent=TRAIN_OUTPUTS),
+        params=changing("models.parallel_cnn.learning_rate", "1e-3"), absent=TRAIN_OUTPUTS),
     "learning_rate diverges": Case(
         "train.py", TRAIN, "training parallel_cnn diverged: ...loss became nan at epoch 1; "
         "lower models.parallel_cnn.learning_rate (now 1000000.0)",
-        params=set_param("models.parallel_cnn.learning_rate", 1.0e6), absent=TRAIN_OUTPUTS),
+        params=changing("models.parallel_cnn.learning_rate", 1.0e6), absent=TRAIN_OUTPUTS),
     "unknown architecture": Case(
         "train.py", ["transformer", *TRAIN[1:]], "params.yaml has no block models.transformer; its architectures are [",
         absent=TRAIN_OUTPUTS),

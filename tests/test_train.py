@@ -232,22 +232,8 @@ def test_a_stage_given_an_unknown_architecture_exits_with_a_short_message():
 
 def test_a_learning_rate_that_diverges_stops_the_run_without_a_model(tmp_path):
     with pytest.raises(UserError, match=r"training parallel_cnn diverged: loss became nan .* \(now 1000000.0\)"):
-        train_model(
-            name="parallel_cnn",
-            config=TrainingConfig.from_params("parallel_cnn", {**VALID_BLOCK, "learning_rate": 1.0e6}),
-            train_data=tiny_data(48, seed=1),
-            val_data=tiny_data(16, seed=2),
-            num_classes=8,
-            seed=7,
-            deterministic=True,
-            precision="auto",
-            steps_per_execution=1,
-            model_path=tmp_path / "model.keras",
-            curves_dir=tmp_path / "curves",
-            live_dir=tmp_path / "dvclive",
-            checkpoint_path=tmp_path / "checkpoint.npz",
-        )
-    assert not (tmp_path / "model.keras").exists()
+        run_tiny_training(tmp_path, "diverged", {**VALID_BLOCK, "learning_rate": 1.0e6})
+    assert not (tmp_path / "diverged" / "model.keras").exists()
 
 
 def test_precision_is_checked_and_auto_picks_what_the_hardware_runs_fast():

@@ -119,18 +119,6 @@ def peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def set_param(params: dict, override: str) -> None:
-    """Apply one KEY=VALUE (a dotted key, a YAML value) to params."""
-    import yaml
-
-    key, _, value = override.partition("=")
-    *parents, last = key.split(".")
-    block = params
-    for parent in parents:
-        block = block[parent]
-    block[last] = yaml.safe_load(value)
-
-
 def run_in_fresh_process(way: str, name: str, data: Path, epochs: int, params_file: Path, overrides: list[str]) -> dict:
     command = [sys.executable, "-m", "gtzan.bench", "--one", way, "--models", name, "--data", str(data),
                "--epochs", str(epochs), "--params", str(params_file), *(f"--set={item}" for item in overrides)]
@@ -175,11 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import gtzan.quiet  # noqa: F401  (drops TensorFlow's start-up lines)
-    from gtzan.cli import load_params
+    import yaml
+
+    from gtzan.cli import load_params, set_param
 
     params = load_params(args.params)
     for override in args.set:
-        set_param(params, override)
+        key, _, value = override.partition("=")
+        set_param(params, key, yaml.safe_load(value))
     if args.one:
         name = args.models[0]
         block = params["models"][name]

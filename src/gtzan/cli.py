@@ -26,6 +26,15 @@ def seed_param(params: dict) -> int:
     return seed
 
 
+def set_param(params: dict, key: str, value) -> None:
+    """Set the dotted key ("models.cnn_gru.epochs") of params, as `dvc exp run -S key=value` does."""
+    *parents, last = key.split(".")
+    block = params
+    for parent in parents:
+        block = block[parent]
+    block[last] = value
+
+
 def run_stage(main: Callable[[], None]) -> int:
     """Run a stage's main(): a UserError becomes one line on stderr and exit code 1, Ctrl-C one line
     and exit code 130 (the shell's for SIGINT).
