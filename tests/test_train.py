@@ -139,7 +139,7 @@ def tiny_data(count: int, seed: int):
     return spectrograms, labels
 
 
-def run_tiny_training(tmp_path, run: str, block: dict = VALID_BLOCK) -> dict:
+def run_tiny_training(tmp_path, run: str, block: dict = VALID_BLOCK, precision: str = "auto") -> dict:
     metrics = train_model(
         name="parallel_cnn",
         config=TrainingConfig.from_params("parallel_cnn", block),
@@ -148,7 +148,7 @@ def run_tiny_training(tmp_path, run: str, block: dict = VALID_BLOCK) -> dict:
         num_classes=8,
         seed=7,
         deterministic=True,
-        precision="auto",
+        precision=precision,
         steps_per_execution=1,
         model_path=tmp_path / run / "model.keras",
         curves_dir=tmp_path / run / "curves",
@@ -250,3 +250,27 @@ def test_under_mixed_precision_every_softmax_is_float32(name):
     assert model.get_layer("probabilities").compute_dtype == "float32"
     assert all(variable.dtype == "float32" for variable in model.trainable_variables)
 
+
+
+def test_two_devices_train_as_one_device_with_the_same_global_batch(tmp_path, capsys):
+    """Two logical CPUs stand in for two GPUs (TensorFlow must be told before it starts, hence the
+    subprocess): MirroredStrategy splits every batch of 8 into 4 + 4, and as parallel_cnn has neither
+    dropout nor batch normalization, the run follows the single-device one up to rounding."""
+    script = "\n".join([
+        "import json, pathlib, sys",
+        "import tensorflow as tf",
+        "cpu = tf.config.list_physical_devices('CPU')[0]",
+        "tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)",
+        f"sys.path.insert(0, {str(REPO_ROOT / 'tests')!r})",
+        "from test_train import run_tiny_training",
+        "print(json.dumps(run_tiny_training(pathlib.Path(sys.argv[1]), 'mirrored', precision='float32')))",
+    ])
+    mirrored_run = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True)
+    assert mirrored_run.returncode == 0, mirrored_run.stderr[-3000:]
+    assert "mirrored over 2 devices (/job:localhost/replica:0/task:0/device:CPU:0, " in mirrored_run.stdout
+    mirrored = json.loads(mirrored_run.stdout.strip().splitlines()[-1])
+    single = run_tiny_training(tmp_path, "single", precision="float32")
+    assert "on the CPU" in capsys.readouterr().out
+    for key in ("train_loss_final", "val_loss_final", "val_loss_best"):
+        assert mirrored[key] == pytest.approx(single[key], rel=1e-4), key
+    assert keras.models.load_model(tmp_path / "mirrored" / "model.keras").count_params() == 61_071

@@ -139,6 +139,27 @@ def automatic_precision() -> str:
     return "mixed_bfloat16" if {"avx512_bf16", "amx_bf16"} & set(flags) else "float32"
 
 
+def distribution_strategy() -> tf.distribute.Strategy:
+    """MirroredStrategy over all GPUs when TensorFlow sees several, else the default strategy (one device:
+    the GPU if there is one, else the CPU). Several logical CPUs exist only when set up on purpose (the
+    tests do, to run the multi-device path without GPUs); they are mirrored over the same way.
+
+    The batch size of params.yaml stays the global batch, split evenly between the replicas, and the
+    learning rate stays as it is: every step averages the gradient over the same examples as on one
+    device, as Keras' distributed-training guide describes.
+    """
+    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    if len(devices) > 1:
+        return tf.distribute.MirroredStrategy(devices=[device.name for device in devices])
+    return tf.distribute.get_strategy()
+
+
+def describe_devices(strategy: tf.distribute.Strategy) -> str:
+    if strategy.num_replicas_in_sync > 1:
+        return f"mirrored over {strategy.num_replicas_in_sync} devices ({', '.join(strategy.extended.worker_devices)})"
+    return "on the GPU" if tf.config.list_logical_devices("GPU") else "on the CPU"
+
+
 def seed_everything(seed: int, deterministic: bool) -> None:
     """Seed Python, NumPy and TensorFlow (initialisation, dropout, augmentation)."""
     if not isinstance(deterministic, bool):
@@ -182,19 +203,23 @@ def train_model(
     ))
     resuming = checkpoint.load(name)
     input_shape = train_data[0].shape[1:]
-    model = build_model(name, input_shape=input_shape, num_classes=num_classes, hyperparameters=config.architecture)
     steps_per_epoch = math.ceil(len(train_data[1]) / config.batch_size)
-    model.compile(
-        optimizer=OPTIMIZERS[config.optimizer](learning_rate_for(config, steps_per_epoch), config),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        steps_per_execution=steps_per_execution,
-    )
+    strategy = distribution_strategy()
+    with strategy.scope():
+        model = build_model(name, input_shape=input_shape, num_classes=num_classes, hyperparameters=config.architecture)
+        model.compile(
+            optimizer=OPTIMIZERS[config.optimizer](learning_rate_for(config, steps_per_epoch), config),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+            steps_per_execution=steps_per_execution,
+        )
+        if resuming:
+            checkpoint.restore_variables(model)
     trainable = int(sum(np.prod(weight.shape) for weight in model.trainable_weights))
     print(f"Training {name}: {trainable:,} trainable parameters, {config.epochs} epochs, "
-          f"{len(train_data[1]):,} training and {len(val_data[1]):,} validation examples, {policy}", flush=True)
+          f"{len(train_data[1]):,} training and {len(val_data[1]):,} validation examples, {policy}, "
+          f"{describe_devices(strategy)}", flush=True)
     if resuming:
-        checkpoint.restore_variables(model)
         print(f"Resuming {name} from epoch {checkpoint.epoch + 1}: epochs 1-{checkpoint.epoch} are in {checkpoint_path}", flush=True)
 
     with Live(dir=str(live_dir), dvcyaml=False, save_dvc_exp=False) as live:
