@@ -25,3 +25,18 @@ def float32_policy():
     yield
     if "keras" in sys.modules:
         sys.modules["keras"].mixed_precision.set_global_policy("float32")
+
+
+def pytest_collection_modifyitems(items):
+    """`make test` spreads the tests over CPU cores with pytest-xdist (--dist loadgroup). Tests that share
+    a module- or session-wide fixture share a worker, so that it is made once: a module's tests stay
+    together, but the end-to-end DVC tests go by the trained repository they copy."""
+    if not items or not items[0].config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if item.module.__name__ == "test_pipeline":
+            group = next((name for name in ("trained_all", "trained") if name in item.fixturenames), None)
+        else:
+            group = item.module.__name__
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -129,23 +129,32 @@ def run_in_fresh_process(way: str, name: str, data: Path, epochs: int, params_fi
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def table(results: dict[str, dict[str, dict]], epochs: int, overrides: list[str]) -> str:
+def table(results: dict[str, dict[str, dict]], epochs: int, overrides: list[str], planned: dict[str, int]) -> str:
+    """The table, and what a run of the planned epochs (params.yaml's) would take: the first epoch
+    plus the others at the steady rate."""
     rows = [
-        f"{epochs} epochs each; seconds per epoch: the median after the first; speed-up: notebook fit time / train stage fit time."
+        f"{epochs} epochs each; seconds per epoch: the median after the first; speed-up: notebook fit time / train stage fit time;"
+        f" planned: the estimated time of params.yaml's epochs."
         + (f" Train stage params: {', '.join(overrides)}." if overrides else ""),
         "",
-        "| architecture | way | first epoch s | s/epoch | samples/s | fit s | speed-up | peak RSS GiB | val accuracy |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| architecture | way | first epoch s | s/epoch | samples/s | fit s | speed-up | peak RSS GiB | val accuracy | planned |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    totals = {"notebook": 0.0, "pipeline": 0.0}
     for name, ways in results.items():
         speed_up = ways["notebook"]["fit_seconds"] / ways["pipeline"]["fit_seconds"]
         for way, label in (("notebook", "notebook"), ("pipeline", "train stage")):
             result = ways[way]
+            estimate = result["first_epoch_seconds"] + (planned[name] - 1) * result["seconds_per_epoch"]
+            totals[way] += estimate
             rows.append(
                 f"| {name} | {label} | {result['first_epoch_seconds']:.1f} | {result['seconds_per_epoch']:.2f} | "
                 f"{result['samples_per_second']:,} | {result['fit_seconds']:.1f} | "
-                f"{f'{speed_up:.2f}x' if way == 'pipeline' else ''} | {result['peak_rss_gib']:.2f} | {result['val_accuracy']:.3f} |"
+                f"{f'{speed_up:.2f}x' if way == 'pipeline' else ''} | {result['peak_rss_gib']:.2f} | {result['val_accuracy']:.3f} | "
+                f"{planned[name]} epochs: {estimate / 60:.0f} min |"
             )
+    rows += ["", f"All of these at their planned epochs: {totals['pipeline'] / 3600:.2f} h by the train stage, "
+                 f"{totals['notebook'] / 3600:.2f} h the notebook way (training alone)."]
     return "\n".join(rows) + "\n"
 
 
@@ -187,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                for way in ("notebook", "pipeline")}
         for name in args.models
     }
-    text = table(results, args.epochs, args.set)
+    text = table(results, args.epochs, args.set, {name: params['models'][name]['epochs'] for name in args.models})
     print(text)
     args.out.write_text(text)
     print(f"Written to {args.out}")
