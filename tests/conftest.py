@@ -27,6 +27,7 @@ def float32_policy():
         sys.modules["keras"].mixed_precision.set_global_policy("float32")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups
 def pytest_collection_modifyitems(items):
     """`make test` spreads the tests over CPU cores with pytest-xdist (--dist loadgroup). Tests that share
     a module- or session-wide fixture share a worker, so that it is made once: a module's tests stay

@@ -197,15 +197,13 @@ def test_dvc_repro_end_to_end(trained_all, repo_all):
     repo_all.edit_params(lambda p: p["models"][edited].update(batch_size=16))
     assert ran(repo_all.dvc("repro")) == {f"train@{edited}", f"evaluate@{edited}", "ensemble", "report"}
 
-    # A subset of members: the ensemble is scored again, nothing is retrained; a member's change reruns it.
+    # A subset of members: the ensemble is scored again, nothing is retrained.
     members = ["cnn_gru", "lstm"]
     repo_all.edit_params(lambda p: p["ensemble"].update(members=members))
     assert ran(repo_all.dvc("repro")) == {"ensemble", "report"}
     assert repo_all.json("eval/ensemble/scores.json")["members"] == members
     assert "ensemble: the mean of the saved models' probabilities of 2 architectures (cnn_gru, lstm" in (
         repo_all.path / "plots/report.md").read_text()
-    repo_all.edit_params(lambda p: p["models"]["lstm"].update(batch_size=16))
-    assert ran(repo_all.dvc("repro")) == {"train@lstm", "evaluate@lstm", "ensemble", "report"}
     # A non-member's change cannot change it (DVC cannot take deps from a param: it may rerun, to the same result).
     before = [(repo_all.path / path).read_bytes() for path in ("eval/ensemble/scores.json", "predictions/ensemble.csv")]
     repo_all.edit_params(lambda p: p["models"][edited].update(batch_size=8))
@@ -360,7 +358,7 @@ def test_the_readme_sweep_after_uncommitted_results_retrains_only_the_swept_arch
     repo.run("git", "switch", "-q", "-c", "demo-baseline")
     repo.run("git", "add", "-A")
     repo.run("git", "commit", "-qm", "Demo results")
-    rates = ["5.0e-3", "2.0e-2"]
+    rates = ["5.0e-3"]  # one queued run shows it; the README queues several
     for rate in rates:
         repo.dvc("exp", "run", "--queue", "-n", f"lr-{rate}", "-S", "model.name=cnn_gru", "-S", f"models.cnn_gru.learning_rate={rate}")
     repo.dvc("queue", "start", "--jobs", "1")
@@ -374,8 +372,10 @@ def test_the_readme_sweep_after_uncommitted_results_retrains_only_the_swept_arch
 
     shown = json.dumps(json.loads(repo.dvc("exp", "show", "--json")))
     assert all(f"lr-{rate}" in shown for rate in rates)
-    repo.dvc("plots", "diff", *(f"lr-{rate}" for rate in rates), "-o", "sweep_html")
+    repo.dvc("plots", "diff", "demo-baseline", *(f"lr-{rate}" for rate in rates), "-o", "sweep_html")
     assert_draws_offline(repo.path / "sweep_html/index.html")
+    assert all(name in (repo.path / "sweep_html/index.html").read_text() for name in ["demo-baseline", f"lr-{rates[0]}"])
+
 
 def demo_params() -> dict[str, object]:
     """The Makefile's DEMO_PARAMS, {"models.cnn_gru.epochs": 8, ...}."""
