@@ -195,16 +195,16 @@ def train_model(
     policy = set_precision(precision)
     if not isinstance(steps_per_execution, int) or isinstance(steps_per_execution, bool) or steps_per_execution < 1:
         raise UserError(f"params.yaml train.steps_per_execution must be a positive integer, got {steps_per_execution!r}")
+    strategy = distribution_strategy()
     checkpoint = Checkpoint(checkpoint_path, fingerprint(
         params={"model": name, **_flat(config), "seed": seed, "deterministic": deterministic, "precision": policy,
-                "steps_per_execution": steps_per_execution,
+                "steps_per_execution": steps_per_execution, "replicas": strategy.num_replicas_in_sync,
                 "num_classes": num_classes},
         spectrograms=[train_data[0], val_data[0]],
     ))
     resuming = checkpoint.load(name)
     input_shape = train_data[0].shape[1:]
     steps_per_epoch = math.ceil(len(train_data[1]) / config.batch_size)
-    strategy = distribution_strategy()
     with strategy.scope():
         model = build_model(name, input_shape=input_shape, num_classes=num_classes, hyperparameters=config.architecture)
         model.compile(
