@@ -151,11 +151,17 @@ def table(results: dict[str, dict[str, dict]], epochs: int, overrides: list[str]
                 f"| {name} | {label} | {result['first_epoch_seconds']:.1f} | {result['seconds_per_epoch']:.2f} | "
                 f"{result['samples_per_second']:,} | {result['fit_seconds']:.1f} | "
                 f"{f'{speed_up:.2f}x' if way == 'pipeline' else ''} | {result['peak_rss_gib']:.2f} | {result['val_accuracy']:.3f} | "
-                f"{planned[name]} epochs: {estimate / 60:.0f} min |"
+                f"{planned[name]} epochs: {duration(estimate)} |"
             )
-    rows += ["", f"All of these at their planned epochs: {totals['pipeline'] / 3600:.2f} h by the train stage, "
-                 f"{totals['notebook'] / 3600:.2f} h the notebook way (training alone)."]
+    rows += ["", f"All of these at their planned epochs: {duration(totals['pipeline'])} by the train stage, "
+                 f"{duration(totals['notebook'])} the notebook way (training alone)."]
     return "\n".join(rows) + "\n"
+
+
+def duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 90 * 60 else f"{seconds / 3600:.1f} h"
 
 
 def main(argv: list[str] | None = None) -> int:
