@@ -15,6 +15,8 @@ import pytest
 import yaml
 from conftest import REPO_ROOT, read_committed_yaml
 
+from gtzan.cli import set_param
+
 BIN = Path(sys.executable).parent
 
 
@@ -389,11 +391,7 @@ def test_the_fast_suite_passes_after_the_demo_rewrote_params_yaml(tmp_path):
 
     def as_the_demo_does(params: dict) -> None:
         for dotted, value in demo_params().items():
-            *parents, key = dotted.split(".")
-            block = params
-            for parent in parents:
-                block = block[parent]
-            block[key] = value
+            set_param(params, dotted, value)
 
     repo.edit_params(as_the_demo_does)
     assert yaml.safe_load((repo.path / "params.yaml").read_text())["models"]["cnn_gru"]["epochs"] == 8

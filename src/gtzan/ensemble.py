@@ -36,9 +36,7 @@ def mean_probabilities(paths: list[Path]) -> Probabilities:
     members = [read_probabilities(path) for path in paths]
     first = members[0]
     for path, member in zip(paths[1:], members[1:]):
-        same_items = np.array_equal(member.actual, first.actual) and (
-            np.array_equal(member.song_ids, first.song_ids) if first.song_ids is not None else member.song_ids is None
-        )
+        same_items = np.array_equal(member.actual, first.actual) and np.array_equal(member.song_ids, first.song_ids)
         if not same_items or member.class_names != first.class_names:
             raise UserError(
                 f"{path} and {paths[0]} are not predictions of the same validation segments and genres: "

@@ -189,8 +189,7 @@ def paired_comparisons(head: Run, others: list[Run], seed: int) -> list[Comparis
     comparisons = []
     for run in others:
         a, b = head.outcomes, run.outcomes
-        same_songs = np.array_equal(a.song_ids, b.song_ids) if a.song_ids is not None else b.song_ids is None
-        if a.actual != b.actual or not same_songs:
+        if a.actual != b.actual or not np.array_equal(a.song_ids, b.song_ids):  # array_equal: None only equals None
             raise UserError(
                 f"{head.predictions} and {run.predictions} do not list the same validation segments: "
                 "the models come from different runs; rerun their evaluate stages (dvc repro)"

@@ -67,7 +67,7 @@ class TrainingConfig:
     def _check(self, where: str) -> None:
         for key in ("epochs", "batch_size"):
             value = getattr(self, key)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            if not _is_positive_integer(value):
                 raise UserError(f"{where}.{key} must be a positive integer, got {value!r}")
         if self.optimizer not in OPTIMIZERS:
             raise UserError(f"{where}.optimizer '{self.optimizer}' is unknown; valid optimizers are {sorted(OPTIMIZERS)}")
@@ -193,7 +193,7 @@ def train_model(
     """
     seed_everything(seed, deterministic)
     policy = set_precision(precision)
-    if not isinstance(steps_per_execution, int) or isinstance(steps_per_execution, bool) or steps_per_execution < 1:
+    if not _is_positive_integer(steps_per_execution):
         raise UserError(f"params.yaml train.steps_per_execution must be a positive integer, got {steps_per_execution!r}")
     strategy = distribution_strategy()
     checkpoint = Checkpoint(checkpoint_path, fingerprint(
@@ -343,6 +343,10 @@ def summarize_history(history: dict, *, trainable_parameters: int, epoch_seconds
 def write_metrics(metrics: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(metrics, indent=2) + "\n")
+
+
+def _is_positive_integer(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _flat(config: TrainingConfig) -> dict:
