@@ -5,10 +5,12 @@ import inspect
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from conftest import read_committed_yaml
 from keras import layers
 
 from gtzan.architectures import DEFAULT_INPUT_SHAPE, architecture_names, build_model, builder, hyperparameter_names
+from gtzan.architectures.blocks import SubsampledPointwiseConv2D
 
 # keras' own saving code converts variables with np.array(x), which numpy 2 flags; nothing here to fix.
 NUM_CLASSES = 8
@@ -215,6 +217,42 @@ def test_resnet50_is_the_keras_backbone_untrained_on_single_channel_input():
     assert all(np.all(layer.moving_mean.numpy() == 0) for layer in norms), "weights=None: nothing loaded"
     assert describe(model.layers[-1]) == ("Dense", NUM_CLASSES, "softmax")
     assert trainable_parameters(model) == 23_544_712
+    subsampled = [layer.name for layer in backbone.layers if isinstance(layer, SubsampledPointwiseConv2D)]
+    assert subsampled == ["conv5_block1_1_conv", "conv5_block1_0_conv"], "the strided 1x1 convolutions over 5x5 inputs"
+    keras_backbone = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(80, 80, 1), pooling="avg")
+    assert [layer.name for layer in backbone.layers[1:]] == [layer.name for layer in keras_backbone.layers[1:]]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_a_subsampled_pointwise_convolution_equals_the_strided_one_it_replaces(dtype):
+    keras.utils.set_random_seed(0)
+    strided = layers.Conv2D(filters=6, kernel_size=1, strides=2, dtype=dtype)
+    x = keras.ops.convert_to_tensor(np.random.default_rng(0).normal(size=(3, 5, 5, 4)), dtype=dtype)
+    strided(x)
+    subsampled = SubsampledPointwiseConv2D.from_config(strided.get_config())
+    subsampled.build(x.shape)
+    subsampled.set_weights(strided.get_weights())
+
+    def outputs_and_kernel_gradient(layer):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x)
+            loss = keras.ops.sum(keras.ops.cast(y, "float32") ** 2)
+        return [np.asarray(keras.ops.cast(t, "float32")) for t in (y, *tape.gradient(loss, [layer.kernel, x]))]
+
+    assert subsampled(x).shape == (3, 3, 3, 6)
+    for expected, actual in zip(outputs_and_kernel_gradient(strided), outputs_and_kernel_gradient(subsampled)):
+        np.testing.assert_allclose(actual, expected, rtol=1e-5 if dtype == "float32" else 1e-2)
+
+    def conv_on(size, **settings):
+        layer = layers.Conv2D(filters=6, kernel_size=1, **settings)
+        layer(keras.Input(shape=(size, size, 4)))
+        return layer
+
+    assert SubsampledPointwiseConv2D.use_for(conv_on(5, strides=2)), "over odd sizes it is the faster"
+    assert not SubsampledPointwiseConv2D.use_for(conv_on(6, strides=2)), "over even sizes the strided kernel is the faster"
+    assert not SubsampledPointwiseConv2D.use_for(conv_on(5, strides=1))
+    assert not SubsampledPointwiseConv2D.use_for(conv_on(5, strides=2, padding="same"))
 
 
 @pytest.mark.parametrize(("name", "recurrent"), [("lstm", layers.LSTM), ("bilstm", layers.Bidirectional)])
