@@ -122,18 +122,23 @@ def peak_rss_kib() -> int:
 def run_in_fresh_process(way: str, name: str, data: Path, epochs: int, params_file: Path, overrides: list[str]) -> dict:
     command = [sys.executable, "-m", "gtzan.bench", "--one", way, "--models", name, "--data", str(data),
                "--epochs", str(epochs), "--params", str(params_file), *(f"--set={item}" for item in overrides)]
-    print(f"{name}: training the {way} way for {epochs} epochs ...", flush=True)
+    print(f"{name}: training the {way} way for {count(epochs, 'epoch')} ...", flush=True)
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"ERROR: the {way} run of {name} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def count(number: int, noun: str) -> str:
+    """'1 epoch', '4 epochs'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def table(results: dict[str, dict[str, dict]], epochs: int, overrides: list[str], planned: dict[str, int]) -> str:
     """The table, and what a run of the planned epochs (params.yaml's) would take: the first epoch
     plus the others at the steady rate."""
     rows = [
-        f"{epochs} epochs each; seconds per epoch: the median after the first; speed-up: notebook fit time / train stage fit time;"
+        f"{count(epochs, 'epoch')} each; seconds per epoch: the median after the first; speed-up: notebook fit time / train stage fit time;"
         f" planned: the estimated time of params.yaml's epochs."
         + (f" Train stage params: {', '.join(overrides)}." if overrides else ""),
         "",
@@ -151,7 +156,7 @@ def table(results: dict[str, dict[str, dict]], epochs: int, overrides: list[str]
                 f"| {name} | {label} | {result['first_epoch_seconds']:.1f} | {result['seconds_per_epoch']:.2f} | "
                 f"{result['samples_per_second']:,} | {result['fit_seconds']:.1f} | "
                 f"{f'{speed_up:.2f}x' if way == 'pipeline' else ''} | {result['peak_rss_gib']:.2f} | {result['val_accuracy']:.3f} | "
-                f"{planned[name]} epochs: {duration(estimate)} |"
+                f"{count(planned[name], 'epoch')}: {duration(estimate)} |"
             )
     rows += ["", f"All of these at their planned epochs: {duration(totals['pipeline'])} by the train stage, "
                  f"{duration(totals['notebook'])} the notebook way (training alone)."]
