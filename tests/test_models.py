@@ -219,31 +219,48 @@ def test_resnet50_is_the_keras_backbone_untrained_on_single_channel_input():
     assert trainable_parameters(model) == 23_544_712
     subsampled = [layer.name for layer in backbone.layers if isinstance(layer, SubsampledPointwiseConv2D)]
     assert subsampled == ["conv5_block1_1_conv", "conv5_block1_0_conv"], "the strided 1x1 convolutions over 5x5 inputs"
-    keras_backbone = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(80, 80, 1), pooling="avg")
-    assert [layer.name for layer in backbone.layers[1:]] == [layer.name for layer in keras_backbone.layers[1:]]
+
+
+def test_resnet50_starts_from_the_weights_a_plain_keras_resnet50_gets_from_the_seed():
+    keras.utils.set_random_seed(0)
+    plain_backbone = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(80, 80, 1), pooling="avg")
+    inputs = keras.Input(shape=(80, 80, 1))
+    plain = keras.Model(inputs, layers.Dense(units=NUM_CLASSES, activation="softmax")(plain_backbone(inputs)))
+    keras.utils.set_random_seed(0)
+    model = build_model("resnet50", DEFAULT_INPUT_SHAPE, NUM_CLASSES)
+
+    backbone = model.get_layer("resnet50_backbone")
+    assert [layer.name for layer in backbone.layers[1:]] == [layer.name for layer in plain_backbone.layers[1:]]
+    expected, actual = plain.get_weights(), model.get_weights()
+    assert len(actual) == len(expected) == 320
+    assert all(np.array_equal(a, e) for a, e in zip(actual, expected)), "the backbone and the head"
 
 
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
-def test_a_subsampled_pointwise_convolution_equals_the_strided_one_it_replaces(dtype):
+@pytest.mark.parametrize(("size", "strides"), [((5, 5), (2, 2)), ((7, 4), (3, 2)), ((5, 6), (1, 2))])
+def test_a_subsampled_pointwise_convolution_equals_the_strided_one_it_replaces(dtype, size, strides):
     keras.utils.set_random_seed(0)
-    strided = layers.Conv2D(filters=6, kernel_size=1, strides=2, dtype=dtype)
-    x = keras.ops.convert_to_tensor(np.random.default_rng(0).normal(size=(3, 5, 5, 4)), dtype=dtype)
+    strided = layers.Conv2D(filters=6, kernel_size=1, strides=strides, activation="relu", dtype=dtype)
+    x = keras.ops.convert_to_tensor(np.random.default_rng(0).normal(size=(3, *size, 4)), dtype=dtype)
     strided(x)
     subsampled = SubsampledPointwiseConv2D.from_config(strided.get_config())
     subsampled.build(x.shape)
     subsampled.set_weights(strided.get_weights())
 
-    def outputs_and_kernel_gradient(layer):
+    def outputs_and_gradients(layer):
         with tf.GradientTape() as tape:
             tape.watch(x)
             y = layer(x)
             loss = keras.ops.sum(keras.ops.cast(y, "float32") ** 2)
-        return [np.asarray(keras.ops.cast(t, "float32")) for t in (y, *tape.gradient(loss, [layer.kernel, x]))]
+        return [np.asarray(keras.ops.cast(t, "float32")) for t in (y, *tape.gradient(loss, [layer.kernel, layer.bias, x]))]
 
-    assert subsampled(x).shape == (3, 3, 3, 6)
-    for expected, actual in zip(outputs_and_kernel_gradient(strided), outputs_and_kernel_gradient(subsampled)):
+    expected_shape = (3, -(-size[0] // strides[0]), -(-size[1] // strides[1]), 6)
+    assert subsampled(x).shape == strided(x).shape == expected_shape
+    for expected, actual in zip(outputs_and_gradients(strided), outputs_and_gradients(subsampled)):
         np.testing.assert_allclose(actual, expected, rtol=1e-5 if dtype == "float32" else 1e-2)
 
+
+def test_a_subsampled_pointwise_convolution_is_swapped_in_over_odd_sizes_only():
     def conv_on(size, **settings):
         layer = layers.Conv2D(filters=6, kernel_size=1, **settings)
         layer(keras.Input(shape=(size, size, 4)))
@@ -253,6 +270,8 @@ def test_a_subsampled_pointwise_convolution_equals_the_strided_one_it_replaces(d
     assert not SubsampledPointwiseConv2D.use_for(conv_on(6, strides=2)), "over even sizes the strided kernel is the faster"
     assert not SubsampledPointwiseConv2D.use_for(conv_on(5, strides=1))
     assert not SubsampledPointwiseConv2D.use_for(conv_on(5, strides=2, padding="same"))
+    with pytest.raises(ValueError, match="needs a 1x1 kernel"):
+        SubsampledPointwiseConv2D(filters=6, kernel_size=3, strides=2)
 
 
 @pytest.mark.parametrize(("name", "recurrent"), [("lstm", layers.LSTM), ("bilstm", layers.Bidirectional)])

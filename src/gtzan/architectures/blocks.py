@@ -72,18 +72,26 @@ class SubsampledPointwiseConv2D(layers.Conv2D):
     kernel is the faster, so use_for() says where to swap it in.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self._computes_as_subsampled(self):
+            raise ValueError(
+                f"SubsampledPointwiseConv2D needs a 1x1 kernel, valid padding and channels_last data, got kernel_size="
+                f"{self.kernel_size}, padding={self.padding!r}, data_format={self.data_format!r}"
+            )
+
     @staticmethod
-    def use_for(layer) -> bool:
-        """Whether the built Conv2D `layer` is one this class computes faster."""
-        return (
-            type(layer) is layers.Conv2D
-            and tuple(layer.kernel_size) == (1, 1)
-            and tuple(layer.strides) != (1, 1)
-            and layer.padding == "valid"
-            and layer.data_format == "channels_last"
-            and any(size % 2 == 1 for size in layer.input.shape[1:3])
-        )
+    def _computes_as_subsampled(layer) -> bool:
+        return tuple(layer.kernel_size) == (1, 1) and layer.padding == "valid" and layer.data_format == "channels_last"
+
+    @classmethod
+    def use_for(cls, layer) -> bool:
+        """Whether the Conv2D `layer` of a functional model is one this class computes faster."""
+        if type(layer) is not layers.Conv2D or not cls._computes_as_subsampled(layer) or tuple(layer.strides) == (1, 1):
+            return False
+        sizes = layer.input.shape[1:3]
+        return None not in sizes and any(size % 2 == 1 for size in sizes)
 
     def convolution_op(self, inputs, kernel):
         rows, columns = self.strides
-        return keras.ops.conv(inputs[:, ::rows, ::columns, :], kernel, strides=1, padding="valid")
+        return keras.ops.conv(inputs[:, ::rows, ::columns, :], kernel, strides=1, padding="valid", data_format="channels_last")

@@ -1,5 +1,7 @@
 """P2 ResNet-50, trained from scratch."""
 
+import random
+
 import keras
 from keras import layers
 
@@ -23,8 +25,12 @@ def build_resnet50(input_shape, num_classes: int) -> keras.Model:
         pooling="avg",
         name="resnet50_backbone",
     )
+    # The initial weights of a plain ResNet50 from the seed, and the head's too: the clone's new
+    # layers draw their seeds from Python's random, which is restored.
+    random_state = random.getstate()
     faster = keras.models.clone_model(backbone, clone_function=_faster_layer)
-    faster.set_weights(backbone.get_weights())  # the initialization a plain ResNet50 gets from the seed
+    random.setstate(random_state)
+    faster.set_weights(backbone.get_weights())
     features = faster(inputs)  # (2048,)
     outputs = layers.Dense(units=num_classes, activation="softmax", name="probabilities", dtype="float32")(features)
     return keras.Model(inputs=inputs, outputs=outputs, name="resnet50")
