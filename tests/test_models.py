@@ -1,6 +1,7 @@
 """The architectures: the P1 layer specs exactly, the P2 layouts, and that every registered model trains and reloads."""
 
 import inspect
+import math
 
 import keras
 import numpy as np
@@ -254,7 +255,7 @@ def test_a_subsampled_pointwise_convolution_equals_the_strided_one_it_replaces(d
             loss = keras.ops.sum(keras.ops.cast(y, "float32") ** 2)
         return [np.asarray(keras.ops.cast(t, "float32")) for t in (y, *tape.gradient(loss, [layer.kernel, layer.bias, x]))]
 
-    expected_shape = (3, -(-size[0] // strides[0]), -(-size[1] // strides[1]), 6)
+    expected_shape = (3, math.ceil(size[0] / strides[0]), math.ceil(size[1] / strides[1]), 6)
     assert subsampled(x).shape == strided(x).shape == expected_shape
     for expected, actual in zip(outputs_and_gradients(strided), outputs_and_gradients(subsampled)):
         np.testing.assert_allclose(actual, expected, rtol=1e-5 if dtype == "float32" else 1e-2)

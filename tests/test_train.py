@@ -251,8 +251,7 @@ def test_under_mixed_precision_every_softmax_is_float32(name):
     assert all(variable.dtype == "float32" for variable in model.trainable_variables)
 
 
-
-def test_two_devices_train_as_one_device_with_the_same_global_batch(tmp_path, capsys):
+def test_two_devices_train_as_one_device_train_as_one_device_with_the_same_global_batch(tmp_path, capsys):
     """Two logical CPUs stand in for two GPUs (TensorFlow must be told before it starts, hence the
     subprocess): MirroredStrategy splits every batch of 8 into 4 + 4, and as parallel_cnn has neither
     dropout nor batch normalization, the run follows the single-device one up to rounding."""
