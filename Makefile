@@ -1,11 +1,17 @@
-# `make demo` and `make test` set everything up themselves (Python 3.11 is all they need).
-PYTHON ?= python3.11
+# `make demo` and `make test` set everything up themselves: all they need is Python 3.11, 3.12 or 3.13.
+# The newest of python3.13, python3.12 and python3.11 that runs, unless PYTHON=... names one.
+PYTHON ?= $(firstword $(foreach version,3.13 3.12 3.11,$(shell python$(version) -c '' 2>/dev/null && echo python$(version))))
 VENV := .venv
 BIN := $(VENV)/bin
-# TensorFlow build: `make install TF=gpu` for the CUDA build on a machine with an NVIDIA GPU.
+# TensorFlow build: cpu (the CPU build on Linux, the plain wheel on macOS arm64) or gpu (`make install
+# TF=gpu`: the CUDA build on Linux). EXTRAS adds pyproject's other extras, e.g. EXTRAS=s3.
 TF ?= cpu
+EXTRAS ?=
+# The uv that installs the locked environment: the version uv.lock pins.
+UV_VERSION := $(shell sed -n 's/.*"uv==\([^"]*\)".*/\1/p' pyproject.toml)
 # The stages run `python`: the venv's, as if it were activated.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+export UV_PYTHON_DOWNLOADS := never
 
 # The demo: the whole pipeline offline on a small synthetic dataset with a short schedule
 # (the real defaults in params.yaml stay 50 epochs on the Drive data).
@@ -22,16 +28,25 @@ DEMO_PARAMS := \
 	-S models.cnn_gru_aug.epochs=8 \
 	-S models.cnn_gru.epochs=8
 
-.PHONY: install demo test bench clean
+.PHONY: install lock demo test bench gpu-check clean
 .DELETE_ON_ERROR:
 
-$(BIN)/dvc: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[$(TF),dev]"
+$(BIN)/uv:
+	@test -n "$(PYTHON)" || { echo "make: no python3.13, python3.12 or python3.11 on PATH: install one of them, or name it with make PYTHON=/path/to/python3.12" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+
+# Every package at the version uv.lock pins for this platform and Python, nothing else.
+$(BIN)/dvc: pyproject.toml uv.lock | $(BIN)/uv
+	$(BIN)/uv sync --locked --python $(BIN)/python --extra $(TF) --extra dev $(foreach extra,$(EXTRAS),--extra $(extra))
 	touch $(BIN)/dvc
 
 install: $(BIN)/dvc
+
+# After editing pyproject.toml's dependencies: pin every package anew, for every platform of
+# [tool.uv] environments and Python 3.11 to 3.13; commit uv.lock with pyproject.toml.
+lock: | $(BIN)/uv
+	$(BIN)/uv lock
 
 demo: install
 	$(BIN)/dvc exp run $(DEMO_PARAMS)

@@ -7,11 +7,12 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from clean_keras import load_without_this_project
 from conftest import read_committed_yaml
 from keras import layers
 
 from gtzan.architectures import DEFAULT_INPUT_SHAPE, architecture_names, build_model, builder, hyperparameter_names
-from gtzan.architectures.blocks import SubsampledPointwiseConv2D
+from gtzan.architectures.blocks import SubsampledPointwiseConv2D, plain_keras
 
 # keras' own saving code converts variables with np.array(x), which numpy 2 flags; nothing here to fix.
 NUM_CLASSES = 8
@@ -314,9 +315,42 @@ def test_every_model_predicts_trains_and_survives_a_save_load_round_trip(name, t
     assert not unchanged, "every trainable weight takes part in the training step"
 
     path = tmp_path / "model.keras"
-    model.save(path)
+    plain_keras(model).save(path)  # as the train stage saves it
     reloaded = keras.models.load_model(path)
     np.testing.assert_allclose(reloaded(x, training=False).numpy(), model(x, training=False).numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.slow
+def test_every_saved_architecture_loads_with_plain_keras_in_an_interpreter_without_this_project(tmp_path):
+    x = spectrograms(4)
+    expected, paths = {}, []
+    for name in architecture_names():
+        keras.utils.set_random_seed(0)
+        model = build_model(name, DEFAULT_INPUT_SHAPE, NUM_CLASSES)
+        paths.append(tmp_path / f"{name}.keras")
+        plain_keras(model).save(paths[-1])
+        expected[name] = model(x, training=False).numpy()
+    probabilities, packages = load_without_this_project(paths, x, tmp_path)
+    assert packages == {name: ["keras"] for name in architecture_names()}, "only Keras' own layer classes"
+    for name in architecture_names():
+        np.testing.assert_allclose(probabilities[name], expected[name], rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+def test_the_subsampled_convolution_is_saved_as_the_strided_conv2d_it_computes():
+    inputs = keras.Input(shape=(5, 5, 2))
+    subsampled = SubsampledPointwiseConv2D(filters=3, kernel_size=1, strides=2, name="pointwise")
+    inner = keras.Model(inputs, subsampled(inputs), name="inner")  # nested, as in ResNet-50
+    outer_inputs = keras.Input(shape=(5, 5, 2))
+    model = keras.Model(outer_inputs, layers.Flatten()(inner(outer_inputs)))
+    model.compile(optimizer="sgd", loss="mse")
+    x = spectrograms(2)[:, :5, :5, :1].repeat(2, axis=-1)
+
+    plain = plain_keras(model)
+    layer = plain.get_layer("inner").get_layer("pointwise")
+    assert type(layer) is layers.Conv2D and tuple(layer.strides) == (2, 2) and layer.get_weights()[0].shape == (1, 1, 2, 3)
+    np.testing.assert_allclose(plain.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6, atol=1e-7)
+    assert plain.optimizer is model.optimizer, "the optimizer and its state are kept"
+    assert plain_keras(plain) is plain, "a model of Keras' own layers is saved as it is"
 
 
 @pytest.mark.parametrize("name", architecture_names())

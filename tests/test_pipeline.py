@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from clean_keras import load_without_this_project
 from conftest import REPO_ROOT, read_committed_yaml
 
 from gtzan.cli import set_param
+from gtzan.evaluate import read_probabilities
 
 BIN = Path(sys.executable).parent
 
@@ -221,6 +223,19 @@ def test_dvc_repro_end_to_end(trained_all, repo_all):
         assert f"predictions/{name}.csv" in html
     assert "predictions/ensemble.csv" in html, "the ensemble's confusion matrix"
     assert "plots/headline/curves/loss.csv" in html and "plots/headline/predictions.csv" in html
+
+
+@pytest.mark.slow
+def test_every_trained_model_loads_and_predicts_the_same_with_plain_keras_without_this_project(trained_all, tmp_path):
+    repo = trained_all[0]
+    names = list(read_committed_yaml("params.yaml")["models"])
+    segments = np.load(repo.path / "data/prepared/val/spectrograms.npy")
+    paths = [repo.path / f"models/{name}.keras" for name in names]
+    probabilities, packages = load_without_this_project(paths, segments, tmp_path)
+    assert packages == {name: ["keras"] for name in names}
+    for name in names:
+        evaluated = read_probabilities(repo.path / f"probabilities/{name}.json").probabilities
+        np.testing.assert_allclose(probabilities[name], evaluated, atol=1e-5, err_msg=name)
 
 
 @pytest.mark.slow

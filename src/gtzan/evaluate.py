@@ -55,8 +55,6 @@ def load_model(model_path: Path | str) -> "keras.Model":
     """The saved keras model, or a UserError saying why it cannot be had."""
     import keras  # here, not above: the ensemble stage scores probabilities without TensorFlow
 
-    import gtzan.architectures.blocks  # noqa: F401  registers the project's own layer class for loading
-
     model_path = Path(model_path)
     if not model_path.exists():
         raise UserError(f"model file {model_path} not found: train it first (dvc repro train@<name>)")

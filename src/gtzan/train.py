@@ -18,6 +18,7 @@ from dvclive import Live
 from dvclive.keras import DVCLiveCallback
 
 from gtzan.architectures import build_model, check_hyperparameters
+from gtzan.architectures.blocks import plain_keras
 from gtzan.checkpoint import Checkpoint, fingerprint
 from gtzan.curves import write_curves
 from gtzan.errors import UserError
@@ -260,7 +261,8 @@ def train_model(
     check_converging(name, config, checkpoint.history)
 
     model_path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(model_path)
+    with strategy.scope():
+        plain_keras(model).save(model_path)
     return summarize_history(checkpoint.history, trainable_parameters=trainable,
                              epoch_seconds=checkpoint.state["epoch_seconds"], train_examples=len(train_data[1]))
 

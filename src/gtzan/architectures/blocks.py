@@ -1,8 +1,8 @@
-"""Layer blocks that several architectures share, and the project's own layer class.
-
-evaluate.load_model imports this module, so that a saved model holding that class loads.
+"""Layer blocks that several architectures share, and the project's own layer class, which trains
+faster but is never saved: plain_keras() turns it back into the Keras layer it computes.
 """
 
+import random
 from collections.abc import Sequence
 
 import keras
@@ -60,7 +60,6 @@ def classifier_head(x, num_classes: int, *, dense_units: int, dropout: float):
     return layers.Dense(units=num_classes, activation="softmax", name="probabilities", dtype="float32")(x)
 
 
-@keras.saving.register_keras_serializable(package="gtzan")
 class SubsampledPointwiseConv2D(layers.Conv2D):
     """A strided 1x1 Conv2D computed as a 1x1 convolution of the subsampled input: the same
     layer, weights and outputs (up to rounding), for channels-last inputs without padding.
@@ -95,3 +94,31 @@ class SubsampledPointwiseConv2D(layers.Conv2D):
     def convolution_op(self, inputs, kernel):
         rows, columns = self.strides
         return keras.ops.conv(inputs[:, ::rows, ::columns, :], kernel, strides=1, padding="valid", data_format="channels_last")
+
+
+def plain_keras(model: keras.Model) -> keras.Model:
+    """The model as Keras' own layers alone, for saving: every SubsampledPointwiseConv2D, nested models
+    included, becomes the strided Conv2D it computes, with the same weights. The saved file then loads
+    with keras.models.load_model in an interpreter that has never imported this project."""
+    if not any(isinstance(layer, SubsampledPointwiseConv2D) for layer in _all_layers(model)):
+        return model
+
+    def plain_layer(layer):
+        if isinstance(layer, SubsampledPointwiseConv2D):
+            return layers.Conv2D.from_config(layer.get_config())
+        return layer.__class__.from_config(layer.get_config())
+
+    random_state = random.getstate()  # clone_model seeds the new layers from Python's random
+    plain = keras.models.clone_model(model, clone_function=plain_layer, recursive=True)
+    random.setstate(random_state)
+    plain.set_weights(model.get_weights())
+    if model.compiled:  # the same optimizer, its state included, and the rest of compile()'s arguments
+        plain.compile(**{**model.get_compile_config(), "optimizer": model.optimizer})
+    return plain
+
+
+def _all_layers(model: keras.Model):
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)

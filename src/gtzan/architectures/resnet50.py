@@ -15,7 +15,7 @@ def build_resnet50(input_shape, num_classes: int) -> keras.Model:
     classifier: about 23.5M parameters. Reproduced as reported, including its poor fit (~25%
     validation accuracy after 50 epochs in the spec); nothing here tries to improve it.
     Its strided 1x1 convolutions over odd-sized inputs are SubsampledPointwiseConv2D: the same
-    layers, computed faster on the CPU.
+    layers, computed faster on the CPU, and saved as the plain Conv2D they are (blocks.plain_keras).
     """
     inputs = keras.Input(shape=input_shape, name="log_mel")
     backbone = keras.applications.ResNet50(

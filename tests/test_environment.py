@@ -1,0 +1,60 @@
+"""The locked environment: uv.lock agrees with pyproject.toml, and the venv that `make install` builds
+holds exactly the lock's packages for this platform and Python."""
+
+import shutil
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from conftest import REPO_ROOT
+from packaging.markers import Marker
+from packaging.utils import canonicalize_name
+
+UV = Path(sys.executable).parent / "uv"  # the venv's, at the version pyproject.toml pins
+
+
+def check_lock(project: Path) -> subprocess.CompletedProcess:
+    """`uv lock --check` offline: fails when the lock no longer satisfies pyproject.toml."""
+    return subprocess.run([str(UV), "lock", "--check", "--offline", "--project", str(project)], capture_output=True, text=True)
+
+
+def test_the_lock_agrees_with_pyproject():
+    checked = check_lock(REPO_ROOT)
+    assert checked.returncode == 0, f"pyproject.toml and uv.lock disagree: run `make lock`\n{checked.stderr}"
+
+
+def test_the_lock_check_fails_when_a_pin_changes(tmp_path):
+    shutil.copy(REPO_ROOT / "uv.lock", tmp_path)
+    pyproject = (REPO_ROOT / "pyproject.toml").read_text()
+    assert '"pyyaml==6.0.3"' in pyproject
+    (tmp_path / "pyproject.toml").write_text(pyproject.replace('"pyyaml==6.0.3"', '"pyyaml==6.0.2"'))
+    assert check_lock(tmp_path).returncode != 0
+
+
+def locked_for_this_platform(extras: list[str]) -> dict[str, str]:
+    """{package: version} that uv.lock installs here with these extras (uv export, markers evaluated)."""
+    exported = subprocess.run(
+        [str(UV), "export", "--frozen", "--no-hashes", "--no-header", "--no-emit-project", "--project", str(REPO_ROOT),
+         *[argument for extra in extras for argument in ("--extra", extra)]],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    locked = {}
+    for line in exported.splitlines():
+        requirement, _, marker = line.partition(";")
+        if "==" not in requirement or (marker.strip() and not Marker(marker.strip()).evaluate()):
+            continue
+        name, version = requirement.strip().split("==")
+        locked[canonicalize_name(name.split("[")[0])] = version
+    return locked
+
+
+def test_the_environment_is_the_lock_for_this_platform():
+    installed = {canonicalize_name(dist.metadata["Name"]): dist.version for dist in metadata.distributions()}
+    installed.pop("gtzan")  # the project itself, installed editable
+    tensorflow_build = "gpu" if "tensorflow" in installed and sys.platform == "linux" else "cpu"
+    optional = {"s3", "gs", "azure", "ssh"}  # make install EXTRAS=...: present or not, each at its locked version
+    locked = locked_for_this_platform(["dev", tensorflow_build, *optional])
+    required = locked_for_this_platform(["dev", tensorflow_build])
+    assert {name: version for name, version in installed.items() if locked.get(name) != version} == {}
+    assert sorted(set(required) - set(installed)) == []
