@@ -19,7 +19,7 @@ segments = np.load(sys.argv[2])
 classes = {}
 for path in sys.argv[4:]:
     model = keras.models.load_model(path)
-    np.save(Path(sys.argv[3]) / (Path(path).stem + ".npy"), model(segments, training=False).numpy())
+    np.save(Path(sys.argv[3]) / (Path(path).stem + ".npy"), model.predict(segments, batch_size=256, verbose=0))  # as evaluate predicts
     classes[Path(path).stem] = sorted({type(layer).__module__.split(".")[0] for layer in model._flatten_layers()})
 print(json.dumps(classes))
 """

@@ -415,6 +415,33 @@ def test_the_fast_suite_passes_after_the_demo_rewrote_params_yaml(tmp_path):
     assert " passed" in output and "failed" not in output
 
 
+# colab.ipynb, executed as Colab runs it, on the CPU: its clone and install cells skip themselves outside
+# Colab (IN_COLAB), and its `make demo` runs in a trained copy of the repository.
+@pytest.mark.slow
+def test_the_colab_notebook_runs_the_demo_and_shows_the_report_and_every_curve(trained, tmp_path, monkeypatch):
+    repo = own_copy(trained, tmp_path)
+    (repo.path / ".venv").symlink_to(BIN.parent)  # the environment `make install` built: the notebook skips its install
+    for lock_input in ("pyproject.toml", "uv.lock"):
+        os.utime(repo.path / lock_input, (0, 0))  # older than the environment, as after `make install`
+    for name, value in repo.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DEMO_PARAMS", "")  # the copy's committed, tiny configuration: `make demo` reruns nothing
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(REPO_ROOT / "colab.ipynb", as_version=4)
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(repo.path)}}).execute()
+
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    text = "".join(output.get("text", "") for output in outputs if output.output_type == "stream")
+    assert "TensorFlow 2.21.0 on the CPU" in text
+    assert "Report: plots/report.md" in text, "make demo ran to its end"
+    shown = [output.data for output in outputs if output.output_type == "display_data"]
+    assert shown[0]["text/markdown"] == (repo.path / "plots/report.md").read_text()
+    assert len([data for data in shown if "image/png" in data]) == len(list((repo.path / "plots/curves").glob("*.png"))) == len(FEW)
+
+
 def interrupt_training(repo: Repo, name: str, signal_number: int, after_epochs: int, resume: bool) -> tuple[int, str]:
     """Start `dvc repro train@name` (forced unless resuming), send signal_number to it and its stage
     (as Ctrl-C in a terminal does) once after_epochs epochs are in the checkpoint; return the epochs

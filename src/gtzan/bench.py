@@ -58,6 +58,13 @@ def notebook_run(name: str, block: dict, seed: int, data: Path, epochs: int) -> 
 
 def pipeline_run(name: str, block: dict, params: dict, data: Path, epochs: int) -> dict:
     """The train stage's own path, with its defaults."""
+    metrics = train_stage_metrics(name, block, params, data, epochs)
+    return _result(first=metrics["first_epoch_seconds"], steady=metrics["seconds_per_epoch"], fit=metrics["train_seconds"],
+                   samples_per_second=metrics["samples_per_second"], val_accuracy=metrics["val_accuracy_final"])
+
+
+def train_stage_metrics(name: str, block: dict, params: dict, data: Path, epochs: int) -> dict:
+    """The metrics of gtzan.train.train_model, run as the train stage runs it, outputs in a scratch folder."""
     from gtzan.prepared import load_prepared, load_summary
     from gtzan.train import TrainingConfig, train_model
 
@@ -78,8 +85,7 @@ def pipeline_run(name: str, block: dict, params: dict, data: Path, epochs: int) 
             live_dir=scratch / "dvclive",
             checkpoint_path=scratch / "checkpoint.npz",
         )
-    return _result(first=metrics["first_epoch_seconds"], steady=metrics["seconds_per_epoch"], fit=metrics["train_seconds"],
-                   samples_per_second=metrics["samples_per_second"], val_accuracy=metrics["val_accuracy_final"])
+    return metrics
 
 
 def _result(*, first: float, steady: float, fit: float, samples_per_second: float, val_accuracy: float) -> dict:
@@ -93,16 +99,16 @@ def _result(*, first: float, steady: float, fit: float, samples_per_second: floa
     }
 
 
-def full_size_synthetic_data(params: dict, directory: Path) -> Path:
-    """The synthetic data at full size (100 songs per genre: 9,600 training and 2,400 validation
-    segments, as many as GTZAN's), made once under directory."""
+def synthetic_data(params: dict, directory: Path, songs_per_genre: int = 100) -> Path:
+    """The prepared synthetic data, made once under directory: by default at full size (100 songs per
+    genre: 9,600 training and 2,400 validation segments, as many as GTZAN's)."""
     from gtzan.download import fetch_raw_data
     from gtzan.prepare import prepare_data
 
     prepared = directory / "prepared"
     if not prepared.exists():
-        print(f"Rendering the full-size synthetic data into {prepared} (once) ...", flush=True)
-        fetch_raw_data(source="synthetic", destination=directory / "raw", seed=params["seed"], songs_per_genre=100,
+        print(f"Rendering the synthetic data ({songs_per_genre} songs per genre) into {prepared} (once) ...", flush=True)
+        fetch_raw_data(source="synthetic", destination=directory / "raw", seed=params["seed"], songs_per_genre=songs_per_genre,
                        frontend_settings=params["frontend"], genres=None, split="song")
         prepare_data(raw_dir=directory / "raw", out_dir=prepared, num_classes=params["data"]["num_classes"])
     return prepared
@@ -202,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result))
         return 0
     if not args.data.exists() and args.data in (Path("data/prepared"), Path("bench/prepared")):
-        args.data = full_size_synthetic_data(params, Path("bench"))
+        args.data = synthetic_data(params, Path("bench"))
     results = {
         name: {way: run_in_fresh_process(way, name, args.data, args.epochs, args.params, args.set)
                for way in ("notebook", "pipeline")}

@@ -161,6 +161,41 @@ def describe_devices(strategy: tf.distribute.Strategy) -> str:
     return "on the GPU" if tf.config.list_logical_devices("GPU") else "on the CPU"
 
 
+# Ops that TensorFlow 2.21 cannot run deterministically on a GPU: under op determinism their GPU kernels
+# raise UnimplementedError (Bincount, SparseTensorDenseMatMul, AdjustContrastv2, the two fused cross-entropy
+# kernels, which the Python API replaces by a deterministic composite) or have no deterministic backprop
+# (the others), per TensorFlow's determinism RFC and kernels.
+NONDETERMINISTIC_GPU_OPS = {
+    "Bincount", "DenseBincount", "SparseTensorDenseMatMul", "AdjustContrastv2",
+    "SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits",
+    "DepthwiseConv2dNativeBackpropFilter", "CropAndResizeGradImage", "CropAndResizeGradBoxes", "ResizeNearestNeighborGrad",
+}
+
+
+def check_deterministic_on_gpu(name: str, model: keras.Model, strategy: tf.distribute.Strategy, input_shape) -> None:
+    """UserError naming the first op of the model's training step (forward, loss and gradients) that has
+    no deterministic GPU kernel. For train.deterministic: true on a GPU, before any step is taken."""
+    @tf.function
+    def training_step(spectrograms, labels):
+        def gradients(spectrograms, labels):
+            with tf.GradientTape() as tape:
+                loss = model.compute_loss(x=spectrograms, y=labels, y_pred=model(spectrograms, training=True))
+            return tape.gradient(loss, model.trainable_variables)
+        return strategy.run(gradients, args=(spectrograms, labels))
+
+    graph = training_step.get_concrete_function(
+        tf.TensorSpec((None, *input_shape), tf.float32), tf.TensorSpec((None,), tf.int32)
+    ).graph.as_graph_def()
+    ops = {node.op for node in graph.node} | {node.op for function in graph.library.function for node in function.node_def}
+    refused = sorted(ops & NONDETERMINISTIC_GPU_OPS)
+    if refused:
+        raise UserError(
+            f"train.deterministic is true, but {name}'s training step runs {refused[0]}, which has no deterministic "
+            f"GPU kernel in TensorFlow {tf.__version__}: set train.deterministic: false in params.yaml "
+            f"(dvc exp run -S train.deterministic=false) or train on the CPU"
+        )
+
+
 def seed_everything(seed: int, deterministic: bool) -> None:
     """Seed Python, NumPy and TensorFlow (initialisation, dropout, augmentation)."""
     if not isinstance(deterministic, bool):
@@ -216,6 +251,8 @@ def train_model(
         )
         if resuming:
             checkpoint.restore_variables(model)
+    if deterministic and tf.config.list_logical_devices("GPU"):
+        check_deterministic_on_gpu(name, model, strategy, input_shape)
     trainable = int(sum(np.prod(weight.shape) for weight in model.trainable_weights))
     print(f"Training {name}: {trainable:,} trainable parameters, {config.epochs} epochs, "
           f"{len(train_data[1]):,} training and {len(val_data[1]):,} validation examples, {policy}, "
