@@ -58,3 +58,15 @@ def test_the_environment_is_the_lock_for_this_platform():
     required = locked_for_this_platform(["dev", tensorflow_build])
     assert {name: version for name, version in installed.items() if locked.get(name) != version} == {}
     assert sorted(set(required) - set(installed)) == []
+
+
+def test_tests_of_one_xdist_group_run_on_one_worker(tmp_path):
+    """`make test` relies on --dist=loadgroup to train each end-to-end repository once (conftest.py)."""
+    (tmp_path / "test_grouped.py").write_text(
+        "import pytest\n\n"
+        + "".join(f"@pytest.mark.xdist_group('trained')\ndef test_{index}():\n    pass\n\n\n" for index in range(4))
+    )
+    ran = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "-n", "2", "--dist=loadgroup", "-c", "/dev/null",
+                          "--rootdir", str(tmp_path), str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
+    workers = {line.split()[0] for line in ran.stdout.splitlines() if line.startswith("[gw") and "PASSED" in line}
+    assert ran.returncode == 0 and len(workers) == 1, ran.stdout[-2000:]
