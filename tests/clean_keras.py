@@ -27,6 +27,7 @@ print(json.dumps(classes))
 
 def load_without_this_project(paths: list[Path], segments: np.ndarray, workdir: Path) -> tuple[dict, dict]:
     """({stem: probabilities}, {stem: top-level packages of its layer classes}) from a clean interpreter."""
+    paths = [Path(path).resolve() for path in paths]
     np.save(workdir / "segments.npy", segments)
     loaded = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(REPO_ROOT / "src"), str(workdir / "segments.npy"), str(workdir), *map(str, paths)],
