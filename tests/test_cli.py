@@ -57,6 +57,13 @@ def test_quiet_drops_tensorflow_start_up_lines_and_nothing_else(keep_logs):
     assert all((line in result.stderr) == keep_logs for line in noise)
 
 
+@pytest.mark.parametrize("end", ["os.abort()", "os._exit(3)"])
+def test_quiet_loses_no_line_written_just_before_the_process_dies(end):
+    script = f"import os\nimport gtzan.quiet\nos.write(2, b'F0000 check_op.cc:1] Check failed: a diagnostic\\n')\n{end}\n"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode != 0 and "Check failed: a diagnostic" in result.stderr
+
+
 @pytest.mark.parametrize("seed", ["abc", -1, 1.5, True, None])
 def test_a_bad_seed_is_named(seed):
     with pytest.raises(UserError, match=r"params.yaml seed must be a non-negative integer, got"):
