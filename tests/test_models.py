@@ -11,11 +11,12 @@ from clean_keras import load_without_this_project
 from conftest import read_committed_yaml
 from keras import layers
 
-from gtzan.architectures import DEFAULT_INPUT_SHAPE, architecture_names, build_model, builder, hyperparameter_names
+from gtzan.architectures import architecture_names, build_model, builder, hyperparameter_names
 from gtzan.architectures.blocks import SubsampledPointwiseConv2D, plain_keras
 
 # keras' own saving code converts variables with np.array(x), which numpy 2 flags; nothing here to fix.
 NUM_CLASSES = 8
+DEFAULT_INPUT_SHAPE = (80, 80, 1)  # one log-mel segment: (time, mel, channel)
 AUGMENTATIONS = (layers.RandomTranslation, layers.RandomZoom, layers.GaussianNoise, layers.RandomContrast)
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gtzan.errors import UserError
-from gtzan.songs import split_by_segment, split_by_song, split_masks, song_accuracy, song_predictions
+from gtzan.songs import split_by_segment, split_by_song, split_masks, song_outcomes, song_predictions
 
 
 def synthetic_songs(songs_per_genre: int = 10, genres: int = 4, segments: int = 15):
@@ -48,7 +48,7 @@ def test_splits_refuse_fractions_outside_zero_one(fraction):
         split_by_segment(labels, fraction, seed=0)
 
 
-def test_song_accuracy_averages_segments_per_song():
+def test_a_songs_outcome_averages_its_segments():
     probabilities = np.array(
         [
             [0.8, 0.2],  # song 5, label 0: two segments right, one wrong; mean [0.6, 0.4], right
@@ -64,14 +64,15 @@ def test_song_accuracy_averages_segments_per_song():
     songs, mean = song_predictions(probabilities, song_ids)
     np.testing.assert_array_equal(songs, [2, 5])
     np.testing.assert_allclose(mean, [[1.75 / 3, 1.25 / 3], [0.6, 0.4]])
-    assert song_accuracy(probabilities, labels, song_ids) == 0.5
-    assert song_accuracy(probabilities[:3], labels[:3], song_ids[:3]) == 1.0
-    assert song_accuracy(probabilities[3:], labels[3:], song_ids[3:]) == 0.0
+    outcome_songs, song_labels, predicted = song_outcomes(probabilities, labels, song_ids)
+    np.testing.assert_array_equal(outcome_songs, [2, 5])
+    np.testing.assert_array_equal(song_labels, [1, 0])
+    np.testing.assert_array_equal(predicted, [0, 0])  # song 2 wrong, song 5 right
 
 
-def test_song_accuracy_refuses_a_song_with_two_labels():
+def test_song_outcomes_refuse_a_song_with_two_labels():
     with pytest.raises(ValueError, match="more than one label"):
-        song_accuracy(np.full((3, 2), 0.5), np.array([0, 1, 0]), np.array([4, 4, 4]))
+        song_outcomes(np.full((3, 2), 0.5), np.array([0, 1, 0]), np.array([4, 4, 4]))
 
 
 def test_split_masks_dispatch_on_the_method_and_refuse_others():

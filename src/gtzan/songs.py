@@ -87,12 +87,6 @@ def song_outcomes(probabilities: np.ndarray, labels: np.ndarray, song_ids: np.nd
     return songs, song_labels, mean_probabilities.argmax(axis=1)
 
 
-def song_accuracy(probabilities: np.ndarray, labels: np.ndarray, song_ids: np.ndarray) -> float:
-    """Share of songs whose mean segment probabilities peak at the song's genre."""
-    _, song_labels, predicted = song_outcomes(probabilities, labels, song_ids)
-    return float((predicted == song_labels).mean())
-
-
 def _song_labels(labels: np.ndarray, song_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(unique song ids, the label of each), sorted by song id; ValueError if a song has two labels."""
     labels, song_ids = np.asarray(labels), np.asarray(song_ids)

@@ -22,7 +22,6 @@ import keras
 
 from gtzan.errors import UserError
 
-DEFAULT_INPUT_SHAPE = (80, 80, 1)
 SHARED_MODULES = {"blocks"}  # modules of this package that are not architectures
 
 
