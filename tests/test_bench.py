@@ -8,7 +8,7 @@ import pytest
 import yaml
 from conftest import read_committed_yaml
 
-from gtzan.bench import count, main
+from gtzan.bench import main
 
 
 def write_prepared(directory, counts={"train": 32, "val": 16}):
@@ -37,6 +37,3 @@ def test_the_benchmark_trains_both_ways_and_writes_its_table(tmp_path, capsys):
     assert re.search(r"All of these at their planned epochs: \d+ (s|min) by the train stage", out.read_text())
     assert out.read_text() in capsys.readouterr().out
 
-
-def test_one_epoch_reads_in_the_singular():
-    assert [count(1, "epoch"), count(4, "epoch")] == ["1 epoch", "4 epochs"]

@@ -360,7 +360,12 @@ def test_every_hyperparameter_is_a_keyword_with_a_default(name):
     assert [parameter.name for parameter in parameters[:2]] == ["input_shape", "num_classes"]
     for parameter in parameters[2:]:
         assert parameter.kind is inspect.Parameter.KEYWORD_ONLY and parameter.default is not inspect.Parameter.empty
-    assert hyperparameter_names(name) == [parameter.name for parameter in parameters[2:]]
+
+
+def test_the_hyperparameters_are_the_builders_keyword_only_arguments():
+    assert hyperparameter_names("cnn_gru") == ["conv_filters", "kernel_size", "recurrent_units", "dense_units", "dropout"]
+    assert hyperparameter_names("parallel_cnn") == ["negative_slope"]
+    assert hyperparameter_names("resnet50") == []
 
 
 def test_hyperparameters_from_params_yaml_reach_the_layers():

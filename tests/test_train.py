@@ -16,10 +16,12 @@ from gtzan.architectures import architecture_names, build_model
 from gtzan.errors import UserError
 from gtzan.train import (
     TrainingConfig,
+    automatic_precision,
     check_converging,
     learning_rate_for,
     make_dataset,
     make_training_dataset,
+    precision_for,
     schedule_callbacks,
     seed_everything,
     set_precision,
@@ -240,7 +242,18 @@ def test_precision_is_checked_and_auto_picks_what_the_hardware_runs_fast():
     with pytest.raises(UserError, match=r"train.precision must be one of \['auto', 'float32', 'mixed_bfloat16', 'mixed_float16'\], got 'half'"):
         set_precision("half")
     assert set_precision("mixed_bfloat16") == "mixed_bfloat16" and keras.mixed_precision.global_policy().name == "mixed_bfloat16"
-    assert set_precision("auto") in ("float32", "mixed_bfloat16", "mixed_float16")
+    assert set_precision("auto") == automatic_precision()
+
+
+@pytest.mark.parametrize("gpu_capability, cpu_flags, expected", [
+    ((8, 0), {"avx2"}, "mixed_float16"),  # tensor cores
+    ((6, 1), {"avx512_bf16"}, "float32"),  # a GPU without tensor cores: its CPU does not count
+    (None, {"avx2", "avx512f", "avx512_bf16"}, "mixed_bfloat16"),
+    (None, {"amx_bf16"}, "mixed_bfloat16"),
+    (None, {"avx2", "fma", "avx512f"}, "float32"),  # AVX-512 without bfloat16
+])
+def test_auto_precision_follows_the_hardware(gpu_capability, cpu_flags, expected):
+    assert precision_for(gpu_capability=gpu_capability, cpu_flags=cpu_flags) == expected
 
 
 @pytest.mark.parametrize("name", architecture_names())

@@ -132,12 +132,17 @@ def set_precision(setting: str) -> str:
 
 
 def automatic_precision() -> str:
+    """train.precision auto on this machine: what precision_for() picks for its GPU or CPU."""
     gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
-        capability = tf.config.experimental.get_device_details(gpus[0]).get("compute_capability", (0, 0))
-        return "mixed_float16" if capability >= (7, 0) else "float32"
+    capability = tf.config.experimental.get_device_details(gpus[0]).get("compute_capability", (0, 0)) if gpus else None
     flags = Path("/proc/cpuinfo").read_text().split() if Path("/proc/cpuinfo").exists() else []
-    return "mixed_bfloat16" if {"avx512_bf16", "amx_bf16"} & set(flags) else "float32"
+    return precision_for(gpu_capability=capability, cpu_flags=set(flags))
+
+
+def precision_for(*, gpu_capability: tuple[int, int] | None, cpu_flags: set[str]) -> str:
+    if gpu_capability is not None:
+        return "mixed_float16" if gpu_capability >= (7, 0) else "float32"
+    return "mixed_bfloat16" if {"avx512_bf16", "amx_bf16"} & cpu_flags else "float32"
 
 
 def distribution_strategy() -> tf.distribute.Strategy:
