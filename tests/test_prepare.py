@@ -20,10 +20,10 @@ def make_split(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return spectrograms, (np.arange(count) % NUM_CLASSES).astype(np.int64)
 
 
-def write_raw(raw_dir: Path, train=None, val=None) -> Path:
+def write_raw(raw_dir: Path, train=None, val=None, source: dict | None = None) -> Path:
     save_split(raw_dir / "train", *(train or make_split(16, seed=1)))
     save_split(raw_dir / "val", *(val or make_split(8, seed=2)))
-    (raw_dir / "source.json").write_text(json.dumps({"source": "test"}))
+    (raw_dir / "source.json").write_text(json.dumps(source or {"source": "test"}))
     return raw_dir
 
 
@@ -52,6 +52,18 @@ def test_canonical_form_and_summary(tmp_path):
     assert summary["class_names"] == [str(index) for index in range(8)]
     assert summary["element_spec"]["train"] == "[80, 80, 1] float32, [] int64"
     assert summary["song_ids"] is False and load_song_ids(tmp_path / "prepared", "train") is None
+
+
+def test_segments_take_the_shape_of_the_front_end_that_computed_them(tmp_path):
+    """-S frontend.num_mel_bins=64 gives (80, 64, 1) segments, which prepare accepts; the Drive data keeps (80, 80, 1)."""
+    source = {"source": "synthetic", "frontend": {"segment_frames": 80, "num_mel_bins": 64}}
+    narrow = [(split[0][:, :, :64], split[1]) for split in (make_split(16, seed=1), make_split(8, seed=2))]
+    raw = write_raw(tmp_path / "raw", *narrow, source=source)
+    prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
+    assert load_prepared(tmp_path / "prepared", "train")[0].shape == (16, 80, 64, 1)
+    wide = write_raw(tmp_path / "wide", source=source)
+    with pytest.raises(ValueError, match=r"split 'train': element shape \(80, 80, 1\) where \(80, 64, 1\)"):
+        prepare_data(raw_dir=wide, out_dir=tmp_path / "prepared_wide", num_classes=NUM_CLASSES)
 
 
 def test_song_ids_are_carried_through(tmp_path):

@@ -14,7 +14,16 @@ from gtzan.errors import UserError
 from gtzan.files import staged_directory
 from gtzan.prepared import SUMMARY_FILE, standardize
 
-SEGMENT_SHAPE = (80, 80, 1)
+DRIVE_SEGMENT_SHAPE = (80, 80, 1)  # the specification's: (time, mel bins, channel)
+
+
+def segment_shape(source: dict) -> tuple[int, int, int]:
+    """The shape every segment must have: the front-end's, where download computed the spectrograms
+    (synthetic data, audio folders), else the specification's (the Drive data, saved datasets)."""
+    frontend = source.get("frontend")
+    if frontend is None:
+        return DRIVE_SEGMENT_SHAPE
+    return (frontend["segment_frames"], frontend["num_mel_bins"], 1)
 
 
 def prepare_data(*, raw_dir: Path, out_dir: Path, num_classes: int) -> dict:
@@ -29,7 +38,7 @@ def prepare_data(*, raw_dir: Path, out_dir: Path, num_classes: int) -> dict:
     for split in SPLITS:
         print(f"Loading and validating split '{split}' ...", flush=True)
         spectrograms, raw_labels, split_song_ids, specs[split] = load_split(raw_dir / split, split)
-        validate_spectrograms(spectrograms, split)
+        validate_spectrograms(spectrograms, split, segment_shape(source))
         splits[split] = (spectrograms.astype(np.float32), labels_to_class_ids(raw_labels, num_classes, split))
         if split_song_ids is not None:
             song_ids[split] = split_song_ids.astype(np.int32)
@@ -67,10 +76,10 @@ def check_class_names(class_names: list[str] | None, num_classes: int) -> None:
         )
 
 
-def validate_spectrograms(spectrograms: np.ndarray, split: str) -> None:
-    if spectrograms.shape[1:] != SEGMENT_SHAPE:
+def validate_spectrograms(spectrograms: np.ndarray, split: str, expected_shape: tuple[int, int, int]) -> None:
+    if spectrograms.shape[1:] != expected_shape:
         raise UserError(
-            f"split '{split}': element shape {spectrograms.shape[1:]} where {SEGMENT_SHAPE} "
+            f"split '{split}': element shape {spectrograms.shape[1:]} where {expected_shape} "
             "(time, mel bins, channel) is expected (example index 0)"
         )
     if not np.issubdtype(spectrograms.dtype, np.floating):
