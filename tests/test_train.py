@@ -221,6 +221,16 @@ def test_a_checkpoint_of_other_inputs_is_discarded_with_a_notice(tmp_path, monke
     assert "Resuming" not in output
 
 
+def test_a_checkpoint_belongs_to_the_code_that_trains_not_to_the_report():
+    script = ("from gtzan.train import TrainingConfig; from gtzan.checkpoint import training_sources; "
+              "TrainingConfig.from_params('cnn_gru', {'epochs': 1, 'batch_size': 8, 'optimizer': 'adam', 'learning_rate': 1.0e-3}); "
+              "print('\\n'.join(path.as_posix() for path in training_sources()))")
+    listed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    names = {path.split("src/gtzan/")[1] for path in listed}
+    assert {"train.py", "checkpoint.py", "architectures/blocks.py", "architectures/cnn_gru.py"} <= names
+    assert not {"report.py", "predict.py", "evaluate.py", "architectures/resnet50.py"} & names
+
+
 def test_a_stage_given_an_unknown_architecture_exits_with_a_short_message():
     paths = ["--data", "nowhere", "--model", "m.keras", "--metrics", "m.json", "--curves", "c", "--live", "l", "--checkpoint", "c.npz"]
     result = subprocess.run(

@@ -18,6 +18,7 @@ saving every variable makes a resumed run end exactly where an uninterrupted one
 import hashlib
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -34,18 +35,27 @@ CALLBACK_STATE = {
 
 
 def fingerprint(*, params: dict, spectrograms: list[np.ndarray]) -> dict:
-    """What a checkpoint belongs to: the params, the data, and the code (every source file of gtzan)."""
+    """What a checkpoint belongs to: the params, the data, and the code that trains (training_sources())."""
     data = hashlib.sha256()
     for array in spectrograms:
         data.update(np.ascontiguousarray(array).data)
     code = hashlib.sha256()
-    for source in sorted(Path(gtzan.__file__).parent.rglob("*.py")):
+    for source in training_sources():
         code.update(source.read_bytes())
     return {
         "params": hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16],
         "data": data.hexdigest()[:16],
         "code": code.hexdigest()[:16],
     }
+
+
+def training_sources() -> list[Path]:
+    """The source files of this package that this process has imported by now: in a train stage, the
+    modules that train (gtzan.train and what it imports, the architecture's module), not the report's
+    or predict's, whose edits leave a resumable run alone."""
+    package = Path(gtzan.__file__).parent
+    files = {Path(module.__file__) for module in list(sys.modules.values()) if getattr(module, "__file__", None)}
+    return sorted(file for file in files if file.is_relative_to(package))
 
 
 class Checkpoint(keras.callbacks.Callback):
