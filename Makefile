@@ -34,6 +34,7 @@ DEMO_PARAMS ?= \
 
 $(BIN)/uv:
 	@test -n "$(PYTHON)" || { echo "make: no python3.13, python3.12 or python3.11 on PATH: install one of them, or name it with make PYTHON=/path/to/python3.12" >&2; exit 1; }
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { echo "make: $(PYTHON) cannot create a virtual environment: install its venv module (Debian, Ubuntu: sudo apt install $(notdir $(PYTHON))-venv)" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 

@@ -1,6 +1,7 @@
 """The locked environment: uv.lock agrees with pyproject.toml, and the venv that `make install` builds
 holds exactly the lock's packages for this platform and Python."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -70,3 +71,29 @@ def test_tests_of_one_xdist_group_run_on_one_worker(tmp_path):
                           "--rootdir", str(tmp_path), str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
     workers = {line.split()[0] for line in ran.stdout.splitlines() if line.startswith("[gw") and "PASSED" in line}
     assert ran.returncode == 0 and len(workers) == 1, ran.stdout[-2000:]
+
+
+def make_install_without_a_venv(tmp_path, path: str, *variables: str) -> subprocess.CompletedProcess:
+    """`make install` in a copy of the Makefile that has no .venv yet, with PATH set to path."""
+    for name in ("Makefile", "pyproject.toml", "uv.lock"):
+        shutil.copy(REPO_ROOT / name, tmp_path)
+    make = shutil.which("make")
+    return subprocess.run([make, "install", *variables], cwd=tmp_path, capture_output=True, text=True, env={"PATH": path})
+
+
+def test_make_says_which_python_to_install_when_there_is_none(tmp_path):
+    (tmp_path / "bin").mkdir()
+    for tool in ("sh", "sed", "test"):
+        (tmp_path / "bin" / tool).symlink_to(shutil.which(tool))
+    done = make_install_without_a_venv(tmp_path, str(tmp_path / "bin"))
+    assert done.returncode != 0 and not (tmp_path / ".venv").exists()
+    assert "make: no python3.13, python3.12 or python3.11 on PATH: install one of them" in done.stderr
+
+
+def test_make_says_what_to_install_for_a_python_without_venv(tmp_path):
+    without_venv = tmp_path / "python3.12"
+    without_venv.write_text("#!/bin/sh\nexit 1\n")  # fails `import ensurepip, venv`, as Debian's python3.12 without python3.12-venv
+    without_venv.chmod(0o755)
+    done = make_install_without_a_venv(tmp_path, os.environ["PATH"], f"PYTHON={without_venv}")
+    assert done.returncode != 0 and not (tmp_path / ".venv").exists()
+    assert "cannot create a virtual environment: install its venv module (Debian, Ubuntu: sudo apt install python3.12-venv)" in done.stderr
