@@ -36,7 +36,7 @@ def pytest_collection_modifyitems(items):
         return
     for item in items:
         if item.module.__name__ == "test_pipeline":
-            group = next((name for name in ("trained_all", "trained") if name in item.fixturenames), None)
+            group = "trained" if "trained" in item.fixturenames else None
         else:
             group = item.module.__name__
         if group:

@@ -124,12 +124,6 @@ def trained(tmp_path_factory) -> tuple[Repo, str]:
     return trained_repository(tmp_path_factory.mktemp("pipeline") / "repo", shrink_to_few)
 
 
-@pytest.fixture(scope="session")
-def trained_all(tmp_path_factory) -> tuple[Repo, str]:
-    """Every architecture, shrunk."""
-    return trained_repository(tmp_path_factory.mktemp("pipeline_all") / "repo", shrink)
-
-
 def own_copy(trained: tuple[Repo, str], tmp_path: Path) -> Repo:
     """A test's own copy of a trained repository (git history, DVC cache and outputs included)."""
     shutil.copytree(trained[0].path, tmp_path / "repo", symlinks=True)
@@ -139,11 +133,6 @@ def own_copy(trained: tuple[Repo, str], tmp_path: Path) -> Repo:
 @pytest.fixture
 def repo(trained, tmp_path) -> Repo:
     return own_copy(trained, tmp_path)
-
-
-@pytest.fixture
-def repo_all(trained_all, tmp_path) -> Repo:
-    return own_copy(trained_all, tmp_path)
 
 
 def song_accuracy_in(predictions_csv: Path) -> float:
@@ -165,74 +154,75 @@ def ran(output: str) -> set[str]:
 
 
 @pytest.mark.slow
-def test_dvc_repro_end_to_end(trained_all, repo_all):
-    params = read_committed_yaml("params.yaml")
+def test_dvc_repro_end_to_end(trained, repo):
+    params = yaml.safe_load((repo.path / "params.yaml").read_text())
     names = list(params["models"])
+    assert names == FEW
     stages = {"download", "prepare", "ensemble", "report", *(f"train@{name}" for name in names), *(f"evaluate@{name}" for name in names)}
-    assert ran(trained_all[1]) == stages
+    assert ran(trained[1]) == stages
 
-    summary = repo_all.json("data/prepared/summary.json")
+    summary = repo.json("data/prepared/summary.json")
     assert summary["counts"]["train"]["total"] == 8 * 4 * 3 and summary["counts"]["val"]["total"] == 8 * 1 * 3
     assert summary["source"]["source"] == "synthetic"
     for name in names:
-        metrics = repo_all.json(f"metrics/{name}.json")
-        validation_curve = [float(row.split(",")[2]) for row in (repo_all.path / f"curves/{name}/accuracy.csv").read_text().splitlines()[1:]]
+        metrics = repo.json(f"metrics/{name}.json")
+        validation_curve = [float(row.split(",")[2]) for row in (repo.path / f"curves/{name}/accuracy.csv").read_text().splitlines()[1:]]
         assert metrics["epochs"] == 1 and metrics["val_accuracy_best"] == pytest.approx(max(validation_curve), abs=1e-6)
-        assert (repo_all.path / f"models/{name}.keras").stat().st_size > 0
-        assert (repo_all.path / f"plots/curves/{name}.png").read_bytes().startswith(b"\x89PNG")
+        assert (repo.path / f"models/{name}.keras").stat().st_size > 0
+        assert (repo.path / f"plots/curves/{name}.png").read_bytes().startswith(b"\x89PNG")
         for metric in ("loss", "accuracy"):
-            assert (repo_all.path / f"curves/{name}/{metric}.csv").read_text().startswith("epoch,train,validation\n1,")
-        evaluation = repo_all.json(f"eval/{name}/metrics.json")
+            assert (repo.path / f"curves/{name}/{metric}.csv").read_text().startswith("epoch,train,validation\n1,")
+        evaluation = repo.json(f"eval/{name}/metrics.json")
         assert evaluation["songs"] == 8, "the synthetic data carries song ids"
-        assert evaluation["song_accuracy"] == pytest.approx(song_accuracy_in(repo_all.path / f"predictions/{name}.csv"), abs=1e-6)
+        assert evaluation["song_accuracy"] == pytest.approx(song_accuracy_in(repo.path / f"predictions/{name}.csv"), abs=1e-6)
         assert evaluation["bootstrap_unit"] == "song"
         for metric in ("accuracy", "song_accuracy"):
             assert evaluation[f"{metric}_ci_low"] <= evaluation[metric] <= evaluation[f"{metric}_ci_high"]
-        scores = repo_all.json(f"eval/{name}/scores.json")
+        scores = repo.json(f"eval/{name}/scores.json")
         assert set(scores["per_genre"]) == set(summary["class_names"]) and len(summary["class_names"]) == 8
         assert sum(map(sum, scores["confusion"]["counts"])) == 24
-        assert len((repo_all.path / f"predictions/{name}.csv").read_text().splitlines()) == 1 + 24
-    ensemble = repo_all.json("eval/ensemble/scores.json")
+        assert len((repo.path / f"predictions/{name}.csv").read_text().splitlines()) == 1 + 24
+    ensemble = repo.json("eval/ensemble/scores.json")
     assert ensemble["members"] == names and sum(map(sum, ensemble["confusion"]["counts"])) == 24
-    assert repo_all.json("models/ensemble.json")["members"] == {name: f"{name}.keras" for name in names}
-    headline = repo_all.json("plots/headline/metrics.json")
+    assert repo.json("models/ensemble.json")["members"] == {name: f"{name}.keras" for name in names}
+    headline = repo.json("plots/headline/metrics.json")
     assert headline["model"] == params["model"]["name"] and "val_song_accuracy" in headline
     assert headline["val_accuracy_ci_low"] <= headline["val_accuracy"] <= headline["val_accuracy_ci_high"]
-    report = (repo_all.path / "plots/report.md").read_text()
+    report = (repo.path / "plots/report.md").read_text()
     assert all(f"| {name} |" in report or f"| **{name}** |" in report for name in names + ["ensemble"])
     assert f"## {params['model']['name']} against each other model" in report
     assert "over the 8 validation songs, each song's segments resampled together" in report
-    shown = repo_all.dvc("exp", "show", "--no-pager", "--csv")
+    shown = repo.dvc("exp", "show", "--no-pager", "--csv")
     for column in ("eval/ensemble/metrics.json:accuracy", "accuracy_ci_low", "song_accuracy_ci_high", "bootstrap_unit"):
         assert column in shown.splitlines()[0], f"dvc exp show lacks {column}"
-    assert (repo_all.path / "plots/report.html").read_text().count("data:image/png;base64,") == len(names) + 2
+    assert (repo.path / "plots/report.html").read_text().count("data:image/png;base64,") == len(names) + 2
     for path in ["data/raw", "data/prepared", *(f"models/{name}.keras" for name in names)]:
-        repo_all.run("git", "check-ignore", "-q", path)  # data and models go to the DVC cache, not git
+        repo.run("git", "check-ignore", "-q", path)  # data and models go to the DVC cache, not git
 
     # Nothing changed: nothing runs.
-    assert "Running stage" not in repo_all.dvc("repro")
-    assert json.loads(repo_all.dvc("status", "--json")) == {}
+    assert "Running stage" not in repo.dvc("repro")
+    assert json.loads(repo.dvc("status", "--json")) == {}
 
     # One architecture's hyperparameters changed: only its stages, the ensemble of all and the report rerun.
     edited = names[0]
-    repo_all.edit_params(lambda p: p["models"][edited].update(batch_size=16))
-    assert ran(repo_all.dvc("repro")) == {f"train@{edited}", f"evaluate@{edited}", "ensemble", "report"}
+    repo.edit_params(lambda p: p["models"][edited].update(batch_size=16))
+    assert ran(repo.dvc("repro")) == {f"train@{edited}", f"evaluate@{edited}", "ensemble", "report"}
 
     # A subset of members: the ensemble is scored again, nothing is retrained.
-    members = ["cnn_gru", "lstm"]
-    repo_all.edit_params(lambda p: p["ensemble"].update(members=members))
-    assert ran(repo_all.dvc("repro")) == {"ensemble", "report"}
-    assert repo_all.json("eval/ensemble/scores.json")["members"] == members
-    assert "ensemble: the mean of the saved models' probabilities of 2 architectures (cnn_gru, lstm" in (
-        repo_all.path / "plots/report.md").read_text()
+    members = ["cnn_gru", "cnn_rnn"]  # parallel_cnn, edited below, is not one
+    repo.edit_params(lambda p: p["ensemble"].update(members=members))
+    assert ran(repo.dvc("repro")) == {"ensemble", "report"}
+    assert repo.json("eval/ensemble/scores.json")["members"] == members
+    assert "ensemble: the mean of the saved models' probabilities of 2 architectures (cnn_gru, cnn_rnn" in (
+        repo.path / "plots/report.md").read_text()
     # A non-member's change cannot change it (DVC cannot take deps from a param: it may rerun, to the same result).
-    before = [(repo_all.path / path).read_bytes() for path in ("eval/ensemble/scores.json", "predictions/ensemble.csv")]
-    repo_all.edit_params(lambda p: p["models"][edited].update(batch_size=8))
-    assert {f"train@{edited}", f"evaluate@{edited}", "report"} <= ran(repo_all.dvc("repro"))
-    assert [(repo_all.path / path).read_bytes() for path in ("eval/ensemble/scores.json", "predictions/ensemble.csv")] == before
+    before = [(repo.path / path).read_bytes() for path in ("eval/ensemble/scores.json", "predictions/ensemble.csv")]
+    repo.edit_params(lambda p: p["models"][edited].update(batch_size=8))
+    assert {f"train@{edited}", f"evaluate@{edited}", "report"} <= ran(repo.dvc("repro"))
+    assert [(repo.path / path).read_bytes() for path in ("eval/ensemble/scores.json", "predictions/ensemble.csv")] == before
 
-    repo_all.dvc("plots", "show", "-o", "plots_html")
-    page = repo_all.path / "plots_html/index.html"
+    repo.dvc("plots", "show", "-o", "plots_html")
+    page = repo.path / "plots_html/index.html"
     assert_draws_offline(page)
     html = page.read_text()
     for name in names:
@@ -243,9 +233,9 @@ def test_dvc_repro_end_to_end(trained_all, repo_all):
 
 
 @pytest.mark.slow
-def test_every_trained_model_loads_and_predicts_the_same_with_plain_keras_without_this_project(trained_all, tmp_path):
-    repo = trained_all[0]
-    names = list(read_committed_yaml("params.yaml")["models"])
+def test_every_trained_model_loads_and_predicts_the_same_with_plain_keras_without_this_project(trained, tmp_path):
+    repo = trained[0]
+    names = FEW
     segments = np.load(repo.path / "data/prepared/val/spectrograms.npy")
     paths = [repo.path / f"models/{name}.keras" for name in names]
     probabilities, packages = load_without_this_project(paths, segments, tmp_path)
@@ -256,14 +246,14 @@ def test_every_trained_model_loads_and_predicts_the_same_with_plain_keras_withou
 
 
 @pytest.mark.slow
-def test_editing_a_source_file_makes_exactly_its_stages_stale(repo_all):
-    names = list(read_committed_yaml("params.yaml")["models"])
+def test_editing_a_source_file_makes_exactly_its_stages_stale(repo):
+    names = FEW
 
     def stale_after_editing(path: str) -> set[str]:
-        repo_all.run("git", "checkout", "-q", "--", ".")
-        with (repo_all.path / path).open("a") as file:
+        repo.run("git", "checkout", "-q", "--", ".")
+        with (repo.path / path).open("a") as file:
             file.write("\n# an edit\n")
-        return set(json.loads(repo_all.dvc("status", "--json")))
+        return set(json.loads(repo.dvc("status", "--json")))
 
     assert stale_after_editing("src/gtzan/audio.py") == {"download"}
     assert stale_after_editing("src/gtzan/songs.py") == {"download", "ensemble", *(f"evaluate@{name}" for name in names)}
