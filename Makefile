@@ -14,8 +14,8 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export UV_PYTHON_DOWNLOADS := never
 
 # The demo: the whole pipeline offline on a small synthetic dataset with a short schedule
-# (the real defaults in params.yaml stay 50 epochs on the Drive data). tests/test_colab.py sets
-# DEMO_PARAMS in the environment to run the notebook's `make demo` on its own tiny configuration.
+# (the real defaults in params.yaml stay 50 epochs on the Drive data). The notebook's test in
+# tests/test_pipeline.py sets DEMO_PARAMS in the environment to run the notebook's `make demo` on its own tiny configuration.
 DEMO_PARAMS ?= \
 	-S data.source=synthetic \
 	-S data.synthetic.songs_per_genre=20 \
@@ -54,7 +54,7 @@ demo: install
 	$(BIN)/dvc exp run $(DEMO_PARAMS)
 	$(BIN)/dvc plots show --out dvc_plots
 	@echo
-	@echo "Report: plots/report.md, curves: plots/curves/, all plots: dvc_plots/index.html"
+	@echo "Report: plots/report.html (and plots/report.md), curves: plots/curves/, all plots: dvc_plots/index.html"
 
 test: install
 	$(BIN)/python -m pytest

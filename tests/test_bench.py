@@ -1,4 +1,4 @@
-"""The benchmark runs: a short version on tiny data (its figures belong in the README, not in asserts)."""
+"""The benchmark runs: a short version on tiny data (its figures belong in docs/performance.md, not in asserts)."""
 
 import json
 import re

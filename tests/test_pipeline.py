@@ -447,7 +447,7 @@ def test_the_colab_notebook_runs_the_demo_and_shows_the_report_and_every_curve(t
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
     text = "".join(output.get("text", "") for output in outputs if output.output_type == "stream")
     assert "TensorFlow 2.21.0 on the CPU" in text
-    assert "Report: plots/report.md" in text, "make demo ran to its end"
+    assert "Report: plots/report.html" in text, "make demo ran to its end"
     shown = [output.data for output in outputs if output.output_type == "display_data"]
     assert shown[0]["text/markdown"] == (repo.path / "plots/report.md").read_text()
     assert len([data for data in shown if "image/png" in data]) == len(list((repo.path / "plots/curves").glob("*.png"))) == len(FEW)
