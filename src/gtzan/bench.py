@@ -5,7 +5,7 @@
 
 For each architecture it trains (a) the notebook way: the spec's model, `model.fit` on NumPy
 arrays with Keras' defaults (fp32, no op determinism), batch 128, validation every epoch, written
-here apart from the project's training code; and (b) through gtzan.train.train_model with the
+here apart from the project's training code but for its optimizer table; and (b) through gtzan.train.train_model with the
 params.yaml defaults of its `models.<name>` block (epochs set by --epochs), exactly as the train stage
 does. Both take the optimizer and learning rate of that block and params.yaml's seed. Every run is a
 fresh process, one after the other, so that its peak RSS is its own. It prints a table and writes it
@@ -34,15 +34,13 @@ def notebook_run(name: str, block: dict, seed: int, data: Path, epochs: int) -> 
 
     from gtzan.architectures import build_model
     from gtzan.prepared import load_prepared, load_summary
+    from gtzan.train import OPTIMIZERS, TrainingConfig
 
     (x, y), validation = load_prepared(data, "train"), load_prepared(data, "val")
     keras.utils.set_random_seed(seed)
     model = build_model(name, x.shape[1:], load_summary(data)["num_classes"])
-    optimizer = {
-        "sgd": lambda: keras.optimizers.SGD(learning_rate=block["learning_rate"], momentum=block.get("momentum", 0.0)),
-        "adam": lambda: keras.optimizers.Adam(learning_rate=block["learning_rate"]),
-        "rmsprop": lambda: keras.optimizers.RMSprop(learning_rate=block["learning_rate"], momentum=block.get("momentum", 0.0)),
-    }[block["optimizer"]]()
+    config = TrainingConfig.from_params(name, block)
+    optimizer = OPTIMIZERS[config.optimizer](config.learning_rate, config)  # the same optimizer as the train stage's
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     seconds = []
     timer = keras.callbacks.LambdaCallback(
