@@ -19,7 +19,7 @@ import numpy as np
 import soundfile
 import soxr
 
-from gtzan.errors import UserError
+from gtzan.errors import UserError, is_integer
 from gtzan.frontend import FrontEnd, clip_to_segments
 from gtzan.progress import with_progress
 
@@ -92,7 +92,7 @@ def audio_segments(audio: np.ndarray, frontend: FrontEnd, max_segments: int | No
     Raises AudioError if the audio is shorter than one segment.
     """
     max_segments = frontend.segments_per_clip if max_segments is None else max_segments
-    if not isinstance(max_segments, (int, np.integer)) or max_segments < 1:
+    if not is_integer(max_segments) or max_segments < 1:
         raise ValueError(f"max_segments must be a positive integer or None, got {max_segments!r}")
     audio = np.asarray(audio, dtype=np.float32)
     if audio.ndim != 1:

@@ -29,7 +29,7 @@ import numpy as np
 import soundfile
 
 from gtzan.cli import run_stage
-from gtzan.errors import UserError
+from gtzan.errors import UserError, is_integer
 from gtzan.files import staged_directory
 from gtzan.frontend import FrontEnd, clip_to_segments
 from gtzan.progress import with_progress
@@ -373,7 +373,7 @@ def make_synthetic_dataset(*, songs_per_genre: int, seed: int, frontend: FrontEn
     song id genre * songs_per_genre + number (see rendered_songs). The train/val split is
     gtzan.songs' business.
     """
-    if not isinstance(songs_per_genre, int) or isinstance(songs_per_genre, bool) or songs_per_genre < 2:
+    if not is_integer(songs_per_genre) or songs_per_genre < 2:
         raise UserError(f"data.synthetic.songs_per_genre must be an integer of at least 2 (one song per split), got {songs_per_genre!r}")
     songs = rendered_songs(songs_per_genre, seed, frontend.sample_rate, frontend.clip_samples, verb="rendered")
     segments = [clip_to_segments(audio, frontend) for _, _, audio in songs]  # per song: (segments_per_clip, frames, mel, 1)

@@ -21,7 +21,7 @@ from gtzan.architectures import build_model, check_hyperparameters
 from gtzan.architectures.blocks import plain_keras
 from gtzan.checkpoint import Checkpoint, fingerprint
 from gtzan.curves import write_curves
-from gtzan.errors import UserError
+from gtzan.errors import UserError, is_integer
 
 # constant: the optimizer's learning rate throughout; cosine: cosine decay to 0 over all epochs;
 # plateau: halve it whenever the validation loss has not improved for 3 epochs.
@@ -68,7 +68,7 @@ class TrainingConfig:
     def _check(self, where: str) -> None:
         for key in ("epochs", "batch_size"):
             value = getattr(self, key)
-            if not _is_positive_integer(value):
+            if not is_integer(value) or value < 1:
                 raise UserError(f"{where}.{key} must be a positive integer, got {value!r}")
         if self.optimizer not in OPTIMIZERS:
             raise UserError(f"{where}.optimizer '{self.optimizer}' is unknown; valid optimizers are {sorted(OPTIMIZERS)}")
@@ -234,7 +234,7 @@ def train_model(
     """
     seed_everything(seed, deterministic)
     policy = set_precision(precision)
-    if not _is_positive_integer(steps_per_execution):
+    if not is_integer(steps_per_execution) or steps_per_execution < 1:
         raise UserError(f"params.yaml train.steps_per_execution must be a positive integer, got {steps_per_execution!r}")
     strategy = distribution_strategy()
     checkpoint = Checkpoint(checkpoint_path, fingerprint(
@@ -387,10 +387,6 @@ def summarize_history(history: dict, *, trainable_parameters: int, epoch_seconds
 def write_metrics(metrics: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(metrics, indent=2) + "\n")
-
-
-def _is_positive_integer(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _flat(config: TrainingConfig) -> dict:

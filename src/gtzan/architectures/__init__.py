@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import keras
 
-from gtzan.errors import UserError
+from gtzan.errors import UserError, is_integer
 
 SHARED_MODULES = {"blocks"}  # modules of this package that are not architectures
 
@@ -71,9 +71,6 @@ def _check_hyperparameter(where: str, key: str, value, default) -> None:
     """UserError naming the hyperparameter unless value has its default's type and a sensible range:
     integers and sequences of them >= 1, numbers >= 0, dropout below 1 and `*_factor` at most 1,
     and a None default (a seed) takes null or an integer >= 0."""
-    def is_integer(item) -> bool:
-        return isinstance(item, numbers.Integral) and not isinstance(item, bool)
-
     def is_number(item) -> bool:
         return isinstance(item, numbers.Real) and not isinstance(item, bool)
 
@@ -97,7 +94,7 @@ def _check_hyperparameter(where: str, key: str, value, default) -> None:
 def _checked_input_shape(input_shape) -> tuple[int, int, int]:
     shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
     if shape is None or len(shape) != 3 or not all(
-        isinstance(size, numbers.Integral) and not isinstance(size, bool) and size > 0 for size in shape
+        is_integer(size) and size > 0 for size in shape
     ):
         raise ValueError(f"input_shape must be three positive integers (time, mel, channels), got {input_shape!r}")
     return tuple(int(size) for size in shape)
