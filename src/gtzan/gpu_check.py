@@ -27,8 +27,8 @@ def device_description() -> str:
         capability = ".".join(map(str, details.get("compute_capability", ())))
         return f"{len(gpus)} x GPU {details.get('device_name', gpus[0].name)} (compute capability {capability})"
     cpuinfo = Path("/proc/cpuinfo")
-    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")),
-                 None) if cpuinfo.exists() else None
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), None)
     return f"CPU {model or platform.processor() or platform.machine()}"
 
 
@@ -53,7 +53,10 @@ def run_in_fresh_process(name: str, data: Path, epochs: int, params_file: Path) 
 
 def identical(one: dict, two: dict) -> bool:
     """Whether two runs' metrics agree, timings aside."""
-    return {k: v for k, v in one["metrics"].items() if k not in TIMINGS} == {k: v for k, v in two["metrics"].items() if k not in TIMINGS}
+    def without_timings(run: dict) -> dict:
+        return {key: value for key, value in run["metrics"].items() if key not in TIMINGS}
+
+    return without_timings(one) == without_timings(two)
 
 
 def report(runs: dict[str, tuple[dict, dict]], epochs: int) -> str:
