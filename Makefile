@@ -15,7 +15,8 @@ export UV_PYTHON_DOWNLOADS := never
 
 # The demo: the whole pipeline offline on a small synthetic dataset with a short schedule
 # (the real defaults in params.yaml stay 50 epochs on the Drive data). The notebook's test in
-# tests/test_pipeline.py sets DEMO_PARAMS in the environment to run the notebook's `make demo` on its own tiny configuration.
+# tests/test_pipeline.py empties DEMO_PARAMS in the environment, so that the notebook's `make demo`
+# runs that test's own tiny configuration.
 DEMO_PARAMS ?= \
 	-S data.source=synthetic \
 	-S data.synthetic.songs_per_genre=20 \

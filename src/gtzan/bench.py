@@ -7,10 +7,10 @@ For each architecture it trains (a) the notebook way: the spec's model, `model.f
 arrays with Keras' defaults (fp32, no op determinism), batch 128, validation every epoch, written
 here apart from the project's training code but for its optimizer table; and (b) through
 gtzan.train.train_model with the params.yaml defaults of its `models.<name>` block (epochs set by
---epochs), exactly as the train stage does. Both take the optimizer and learning rate of that block and params.yaml's seed. Every run is a
-fresh process, one after the other, so that its peak RSS is its own. It prints a table and writes it
-to --out: seconds of the first epoch (which traces the graph) and the median of the rest, samples
-per second, the fit's wall time, the speed-up, peak RSS and the final validation accuracy.
+--epochs), exactly as the train stage does. Both take the optimizer and learning rate of that block
+and params.yaml's seed. Every run is a fresh process, one after the other, so that its peak RSS is
+its own. It prints a table and writes it to --out: seconds of the first epoch (which traces the
+graph) and the median of the rest, samples per second, the fit's wall time, the speed-up, peak RSS and the final validation accuracy.
 """
 
 import argparse
