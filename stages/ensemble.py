@@ -1,4 +1,4 @@
-"""Stage ensemble: the members' validation probabilities, averaged -> scores like evaluate's, and a manifest for predict."""
+"""Stage ensemble: the members' validation probabilities, averaged -> metrics, scores and predictions like evaluate's, and a manifest for predict."""
 
 import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
 import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
@@ -14,7 +14,7 @@ from gtzan.evaluate import write_evaluation
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--probabilities", type=Path, required=True, help="the directory of every architecture's probabilities")
+    parser.add_argument("--members", type=Path, required=True, help="the directory of every architecture's predictions")
     parser.add_argument("--out", type=Path, required=True, help="the directory for metrics.json and scores.json")
     parser.add_argument("--predictions", type=Path, required=True, help="the predictions CSV file to write")
     parser.add_argument("--manifest", type=Path, required=True, help="the manifest to write, beside the member models")
@@ -22,21 +22,21 @@ def main() -> None:
 
     params = load_params()
     members = resolve_members(params["ensemble"]["members"], list(params["models"]))
-    mean = mean_probabilities([args.probabilities / f"{name}.json" for name in members])
-    result = write_evaluation(
+    probabilities, first = mean_probabilities([args.members / f"{name}.csv" for name in members])
+    metrics, _ = write_evaluation(
         out_dir=args.out,
         predictions_path=args.predictions,
-        actual=mean.actual,
-        probabilities=mean.probabilities,
-        class_names=mean.class_names,
+        actual=first.actual,
+        probabilities=probabilities,
+        class_names=first.class_names,
         seed=seed_param(params),
-        song_ids=mean.song_ids,
+        song_ids=first.song_ids,
         members=members,
     )
     write_manifest(args.manifest, members)
-    songs = f", song accuracy {result['song_accuracy']:.3f}" if "song_accuracy" in result else ""
-    print(f"ensemble of {len(members)} ({', '.join(members)}): validation accuracy {result['accuracy']:.3f}{songs}, "
-          f"macro F1 {result['macro_f1']:.3f}")
+    songs = f", song accuracy {metrics['song_accuracy']:.3f}" if "song_accuracy" in metrics else ""
+    print(f"ensemble of {len(members)} ({', '.join(members)}): validation accuracy {metrics['accuracy']:.3f}{songs}, "
+          f"macro F1 {metrics['macro_f1']:.3f}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Stage evaluate@NAME: a saved model on the validation split -> its scores, predictions and probabilities."""
+"""Stage evaluate@NAME: a saved model on the validation split -> its metrics, scores and predictions."""
 
 import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
 import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
@@ -18,7 +18,6 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="the prepared data directory")
     parser.add_argument("--out", type=Path, required=True, help="the directory for metrics.json and scores.json")
     parser.add_argument("--predictions", type=Path, required=True, help="the predictions CSV file to write")
-    parser.add_argument("--probabilities", type=Path, required=True, help="the probabilities JSON file to write")
     args = parser.parse_args()
 
     params = load_params()
@@ -27,7 +26,7 @@ def main() -> None:
     spectrograms, actual = load_prepared(args.data, "val")
     model = load_model(args.model)
     check_trained_on(args.model, args.data)
-    result = write_evaluation(
+    metrics, scores = write_evaluation(
         out_dir=args.out,
         predictions_path=args.predictions,
         actual=actual,
@@ -35,13 +34,12 @@ def main() -> None:
         class_names=class_names,
         seed=seed_param(params),
         song_ids=load_song_ids(args.data, "val"),
-        probabilities_path=args.probabilities,
     )
-    worst = min(result["per_genre"].items(), key=lambda item: item[1]["f1"])
-    songs = (f", song accuracy {result['song_accuracy']:.3f} [{result['song_accuracy_ci_low']:.3f}, "
-             f"{result['song_accuracy_ci_high']:.3f}]" if "song_accuracy" in result else "")
-    print(f"{args.model}: validation accuracy {result['accuracy']:.3f} [{result['accuracy_ci_low']:.3f}, "
-          f"{result['accuracy_ci_high']:.3f}]{songs}, macro F1 {result['macro_f1']:.3f}, "
+    worst = min(scores["per_genre"].items(), key=lambda item: item[1]["f1"])
+    songs = (f", song accuracy {metrics['song_accuracy']:.3f} [{metrics['song_accuracy_ci_low']:.3f}, "
+             f"{metrics['song_accuracy_ci_high']:.3f}]" if "song_accuracy" in metrics else "")
+    print(f"{args.model}: validation accuracy {metrics['accuracy']:.3f} [{metrics['accuracy_ci_low']:.3f}, "
+          f"{metrics['accuracy_ci_high']:.3f}]{songs}, macro F1 {metrics['macro_f1']:.3f}, "
           f"weakest genre {worst[0]} (F1 {worst[1]['f1']:.2f})")
 
 

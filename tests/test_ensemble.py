@@ -9,7 +9,7 @@ import pytest
 from gtzan.architectures import build_model
 from gtzan.ensemble import mean_probabilities, member_models, resolve_members, write_manifest
 from gtzan.errors import UserError
-from gtzan.evaluate import load_model, predict_probabilities, read_probabilities, write_evaluation
+from gtzan.evaluate import load_model, predict_probabilities, read_predictions, write_evaluation
 
 GENRES = ["blues", "jazz", "metal"]
 ARCHITECTURES = ["parallel_cnn", "cnn_rnn", "cnn_gru"]
@@ -20,13 +20,13 @@ def labels(segments: int) -> np.ndarray:
     return (np.arange(segments) // 2) % len(GENRES)
 
 
-def evaluate(root, name: str, probabilities: np.ndarray, *, members: list[str] | None = None, keep: bool = True) -> dict:
-    """write_evaluation as the evaluate stage (keep: write the probabilities file) or the ensemble stage calls it."""
-    return write_evaluation(
+def evaluate(root, name: str, probabilities: np.ndarray, *, members: list[str] | None = None) -> dict:
+    """write_evaluation as the evaluate stage (members None) or the ensemble stage calls it; its metrics."""
+    metrics, _ = write_evaluation(
         out_dir=root / "eval" / name, predictions_path=root / "predictions" / f"{name}.csv", actual=labels(len(probabilities)),
-        probabilities=probabilities, class_names=GENRES, seed=3, song_ids=np.arange(len(probabilities)) // 2,
-        probabilities_path=root / "probabilities" / f"{name}.json" if keep else None, members=members,
+        probabilities=probabilities, class_names=GENRES, seed=3, song_ids=np.arange(len(probabilities)) // 2, members=members,
     )
+    return metrics
 
 
 def test_the_ensemble_of_identical_models_is_the_model(tmp_path):
@@ -35,15 +35,14 @@ def test_the_ensemble_of_identical_models_is_the_model(tmp_path):
     spectrograms = np.random.default_rng(0).normal(size=(12, 80, 80, 1)).astype(np.float32)
     probabilities = predict_probabilities(load_model(model_path), spectrograms)
     model = evaluate(tmp_path, "parallel_cnn", probabilities)
-    shutil.copyfile(tmp_path / "probabilities/parallel_cnn.json", tmp_path / "probabilities/twin.json")
+    shutil.copyfile(tmp_path / "predictions/parallel_cnn.csv", tmp_path / "predictions/twin.csv")
 
-    mean = mean_probabilities([tmp_path / "probabilities/parallel_cnn.json", tmp_path / "probabilities/twin.json"])
-    ensemble = evaluate(tmp_path, "ensemble", mean.probabilities, members=["parallel_cnn", "twin"], keep=False)
+    mean, _ = mean_probabilities([tmp_path / "predictions/parallel_cnn.csv", tmp_path / "predictions/twin.csv"])
+    ensemble = evaluate(tmp_path, "ensemble", mean, members=["parallel_cnn", "twin"])
     assert ensemble.pop("members") == ["parallel_cnn", "twin"]
     assert ensemble == model
-    for name in ("predictions/{}.csv", "eval/{}/metrics.json"):
+    for name in ("predictions/{}.csv", "eval/{}/scores.json"):
         assert (tmp_path / name.format("ensemble")).read_text() == (tmp_path / name.format("parallel_cnn")).read_text()
-    assert not (tmp_path / "probabilities/ensemble.json").exists()
 
 
 def test_the_ensemble_averages_its_members_probabilities(tmp_path):
@@ -55,10 +54,10 @@ def test_the_ensemble_averages_its_members_probabilities(tmp_path):
     a = np.where(first_half, right, 0.4 * wrong + 0.3 * right + 0.3 * np.eye(3)[(actual + 2) % 3])
     b = np.where(first_half, 0.4 * wrong + 0.3 * right + 0.3 * np.eye(3)[(actual + 2) % 3], right)
     assert evaluate(tmp_path, "a", a)["accuracy"] == evaluate(tmp_path, "b", b)["accuracy"] == 0.5
-    mean = mean_probabilities([tmp_path / "probabilities/a.json", tmp_path / "probabilities/b.json"])
-    np.testing.assert_allclose(mean.probabilities, (a + b) / 2)
-    np.testing.assert_array_equal(mean.actual, actual)
-    assert evaluate(tmp_path, "ensemble", mean.probabilities, keep=False)["accuracy"] == 1.0
+    mean, first = mean_probabilities([tmp_path / "predictions/a.csv", tmp_path / "predictions/b.csv"])
+    np.testing.assert_allclose(mean, (a + b) / 2)
+    np.testing.assert_array_equal(first.actual, actual)
+    assert evaluate(tmp_path, "ensemble", mean)["accuracy"] == 1.0
 
 
 def test_members_come_from_params():
@@ -77,10 +76,10 @@ def test_members_come_from_params():
 def test_members_evaluated_on_different_data_are_refused(tmp_path):
     evaluate(tmp_path, "a", np.eye(3)[[0, 1, 2, 0]])
     evaluate(tmp_path, "b", np.eye(3)[[0, 1, 2, 0, 1, 2]])
-    with pytest.raises(UserError, match=r"b.json and .*a.json are not predictions of the same validation segments"):
-        mean_probabilities([tmp_path / "probabilities/a.json", tmp_path / "probabilities/b.json"])
-    with pytest.raises(UserError, match=r"c.json not found: run the evaluate stage .*evaluate@c"):
-        mean_probabilities([tmp_path / "probabilities/a.json", tmp_path / "probabilities/c.json"])
+    with pytest.raises(UserError, match=r"b.csv and .*a.csv are not predictions of the same validation segments"):
+        mean_probabilities([tmp_path / "predictions/a.csv", tmp_path / "predictions/b.csv"])
+    with pytest.raises(UserError, match=r"c.csv not found: run the evaluate stage .*evaluate@c"):
+        mean_probabilities([tmp_path / "predictions/a.csv", tmp_path / "predictions/c.csv"])
 
 
 def test_the_manifest_names_the_member_models_beside_it(tmp_path):
@@ -94,9 +93,9 @@ def test_the_manifest_names_the_member_models_beside_it(tmp_path):
         member_models(tmp_path / "bad.json")
 
 
-def test_probabilities_files_round_trip(tmp_path):
+def test_predictions_files_round_trip_their_probabilities(tmp_path):
     probabilities = np.array([[0.1234567, 0.8765433, 0.0], [0.5, 0.25, 0.25]])
     evaluate(tmp_path, "a", probabilities)
-    written = read_probabilities(tmp_path / "probabilities/a.json")
+    written = read_predictions(tmp_path / "predictions/a.csv")
     np.testing.assert_allclose(written.probabilities, probabilities, atol=5e-7)
     assert written.class_names == GENRES and written.song_ids.tolist() == [0, 0]

@@ -156,12 +156,14 @@ def test_spec_verdicts_use_the_interval(name, interval, verdict):
 
 
 def evaluation(root, name: str, right_songs: int, members: list[str] | None = None) -> None:
-    """30 songs of 2 segments, 3 genres: the first right_songs songs predicted right, the others wrong."""
+    """30 songs of 2 segments, 3 genres: the first right_songs songs predicted right, the others wrong.
+    members: the ensemble stage's evaluation, which writes its predictions under eval/."""
     song_ids = np.repeat(np.arange(30), 2)
     actual = song_ids % 3
     predicted = np.where(song_ids < right_songs, actual, (actual + 1) % 3)
+    predictions = root / "eval" / name / "predictions.csv" if members else root / "predictions" / f"{name}.csv"
     write_evaluation(
-        out_dir=root / "eval" / name, predictions_path=root / "predictions" / f"{name}.csv", actual=actual,
+        out_dir=root / "eval" / name, predictions_path=predictions, actual=actual,
         probabilities=np.eye(3)[predicted], class_names=GENRES, seed=0, song_ids=song_ids, members=members,
     )
 
@@ -201,5 +203,5 @@ def test_models_scored_on_different_validation_items_are_not_compared(tmp_path):
 def test_a_missing_ensemble_is_named(tmp_path):
     fake_run(tmp_path, "parallel_cnn", [0.4])
     fake_run(tmp_path, "cnn_rnn", [0.3])
-    with pytest.raises(UserError, match=r"eval/ensemble/scores.json not found: run the ensemble stage first"):
+    with pytest.raises(UserError, match=r"eval/ensemble/metrics.json not found: run the ensemble stage first"):
         report(tmp_path, headline="cnn_rnn", ensemble=True)

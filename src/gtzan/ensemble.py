@@ -1,7 +1,7 @@
 """The ensemble: the mean of several saved models' class probabilities, scored like one architecture.
 
-Nothing is retrained. Every evaluate stage writes its model's validation probabilities
-(gtzan.evaluate.write_probabilities); the ensemble stage averages its members' and scores the mean
+Nothing is retrained. Every evaluate stage writes its model's validation probabilities into its
+predictions file (gtzan.evaluate.write_predictions); the ensemble stage averages its members' and scores the mean
 as evaluate scores a model. It also writes a manifest naming the member models, which predict takes
 in place of a .keras file:
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from gtzan.errors import UserError
-from gtzan.evaluate import Probabilities, read_probabilities
+from gtzan.evaluate import Predictions, read_predictions
 
 
 def resolve_members(configured: list | None, architectures: list[str]) -> list[str]:
@@ -31,9 +31,10 @@ def resolve_members(configured: list | None, architectures: list[str]) -> list[s
     return list(configured)
 
 
-def mean_probabilities(paths: list[Path]) -> Probabilities:
-    """The members' probabilities (files of gtzan.evaluate.write_probabilities) averaged segment by segment."""
-    members = [read_probabilities(path) for path in paths]
+def mean_probabilities(paths: list[Path]) -> tuple[np.ndarray, Predictions]:
+    """The members' probabilities (predictions files of gtzan.evaluate) averaged segment by segment,
+    (n, classes), and the first member's predictions, which say what they are scored against."""
+    members = [read_predictions(path) for path in paths]
     first = members[0]
     for path, member in zip(paths[1:], members[1:]):
         same_items = np.array_equal(member.actual, first.actual) and np.array_equal(member.song_ids, first.song_ids)
@@ -42,12 +43,7 @@ def mean_probabilities(paths: list[Path]) -> Probabilities:
                 f"{path} and {paths[0]} are not predictions of the same validation segments and genres: "
                 "the models come from different runs; rerun their evaluate stages (dvc repro)"
             )
-    return Probabilities(
-        class_names=first.class_names,
-        actual=first.actual,
-        song_ids=first.song_ids,
-        probabilities=np.mean([member.probabilities for member in members], axis=0),  # (n, classes)
-    )
+    return np.mean([member.probabilities for member in members], axis=0), first
 
 
 def write_manifest(path: Path, members: list[str]) -> None:

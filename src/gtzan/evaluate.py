@@ -4,12 +4,11 @@ Writes, at the paths dvc.yaml gives:
     <out>/metrics.json   accuracy, macro F1 and, where the data has song ids, song accuracy, each
                          accuracy with its 95 % bootstrap interval (gtzan.compare) and what the
                          bootstrap resampled (the columns of `dvc exp show`)
-    <out>/scores.json    the same plus per-genre precision/recall/F1, the confusion matrix and the
-                         dominant confusions (the report's source)
-    <predictions>.csv    actual and predicted genre of every validation segment (DVC's confusion plot)
-                         and, where the data has song ids, its song and the song's predicted genre
-                         (the report's paired comparisons)
-    <probabilities>.json every validation segment's class probabilities (the ensemble's input)
+    <out>/scores.json    per-genre precision/recall/F1, the confusion matrix and the dominant
+                         confusions (the report's tables)
+    <predictions>.csv    every validation segment: actual and predicted genre (DVC's confusion plot),
+                         its song and the song's predicted genre where the data has song ids (the
+                         report's paired comparisons) and its class probabilities (the ensemble's input)
 
 The ensemble stage scores its mean probabilities with the same `write_evaluation`.
 Also the one place where a saved model is loaded (`load_model`), for evaluate and predict alike.
@@ -23,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
 from gtzan import compare
 from gtzan.errors import UserError
 from gtzan.songs import song_outcomes
@@ -32,11 +33,6 @@ if TYPE_CHECKING:
 
 TOP_CONFUSIONS = 5
 PREDICT_BATCH_SIZE = 256
-# scores.json's keys in metrics.json
-METRIC_KEYS = (
-    "accuracy", "accuracy_ci_low", "accuracy_ci_high", "macro_f1",
-    "song_accuracy", "song_accuracy_ci_low", "song_accuracy_ci_high", "songs", "bootstrap_unit",
-)
 
 
 def resolve_class_names(configured: list | None, default: list[str], num_classes: int) -> list[str]:
@@ -76,23 +72,11 @@ def predict_probabilities(model: "keras.Model", spectrograms: np.ndarray) -> np.
     return model.predict(spectrograms, batch_size=PREDICT_BATCH_SIZE, verbose=0)
 
 
-def confusion_matrix(actual: np.ndarray, predicted: np.ndarray, num_classes: int) -> np.ndarray:
-    """(actual, predicted) counts, shape (num_classes, num_classes)."""
-    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
-    np.add.at(matrix, (actual, predicted), 1)
-    return matrix
-
-
-def scores(confusion: np.ndarray, class_names: list[str]) -> dict:
-    """Accuracy, macro F1, per-genre precision/recall/F1/support and the most frequent confusions."""
-    true_positives = np.diag(confusion).astype(np.float64)
-    predicted_counts = confusion.sum(axis=0)
-    support = confusion.sum(axis=1)
-    precision = np.divide(true_positives, predicted_counts, out=np.zeros_like(true_positives), where=predicted_counts > 0)
-    recall = np.divide(true_positives, support, out=np.zeros_like(true_positives), where=support > 0)
-    denominator = precision + recall
-    f1 = np.divide(2 * precision * recall, denominator, out=np.zeros_like(true_positives), where=denominator > 0)
-
+def scores(actual: np.ndarray, predicted: np.ndarray, class_names: list[str]) -> dict:
+    """Per-genre precision/recall/F1/support, the confusion matrix and the most frequent confusions."""
+    labels = list(range(len(class_names)))
+    confusion = confusion_matrix(actual, predicted, labels=labels)
+    precision, recall, f1, support = precision_recall_fscore_support(actual, predicted, labels=labels, zero_division=0)
     per_genre = {
         name: {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4), "support": int(s)}
         for name, p, r, f, s in zip(class_names, precision, recall, f1, support)
@@ -101,12 +85,10 @@ def scores(confusion: np.ndarray, class_names: list[str]) -> dict:
     np.fill_diagonal(errors, 0)
     total_errors = int(errors.sum())
     pairs = sorted(
-        ((int(errors[a, p]), a, p) for a in range(len(class_names)) for p in range(len(class_names)) if errors[a, p]),
+        ((int(errors[a, p]), a, p) for a in labels for p in labels if errors[a, p]),
         key=lambda pair: (-pair[0], pair[1], pair[2]),
     )[:TOP_CONFUSIONS]
     return {
-        "accuracy": round(float(true_positives.sum() / confusion.sum()), 6),
-        "macro_f1": round(float(f1[support > 0].mean()), 6),
         "per_genre": per_genre,
         "confusion": {"rows": "actual", "columns": "predicted", "class_names": list(class_names), "counts": confusion.tolist()},
         "top_confusions": [
@@ -130,90 +112,98 @@ def write_evaluation(
     class_names: list[str],
     seed: int,
     song_ids: np.ndarray | None = None,
-    probabilities_path: Path | None = None,
     members: list[str] | None = None,
-) -> dict:
-    """Score the (n, classes) probabilities against the actual class ids; write the outputs; return scores.json's content.
+) -> tuple[dict, dict]:
+    """Score the (n, classes) probabilities against the actual class ids; write metrics.json and
+    scores.json into out_dir and the predictions file; return (metrics, scores).
 
     The accuracies' intervals resample songs where song_ids are given, else segments (compare.accuracy).
-    members: the ensemble's members, recorded in scores.json.
+    members: the ensemble's members, recorded in metrics.json.
     """
     predicted = probabilities.argmax(axis=1)
-    result = scores(confusion_matrix(actual, predicted, len(class_names)), class_names)
+    _, _, f1, support = precision_recall_fscore_support(actual, predicted, labels=range(len(class_names)), zero_division=0)
     segment = compare.accuracy(predicted == actual, song_ids, seed=seed).rounded()
-    result.update(accuracy_ci_low=segment.low, accuracy_ci_high=segment.high)
-    columns = ["actual", "predicted"]
-    rows = [[class_names[a], class_names[p]] for a, p in zip(actual, predicted)]
+    metrics = {"accuracy": segment.value, "accuracy_ci_low": segment.low, "accuracy_ci_high": segment.high,
+               "macro_f1": round(float(f1[support > 0].mean()), 6)}
+    song_predicted = None
     if song_ids is not None:
-        songs, song_labels, song_predicted = song_outcomes(probabilities, actual, song_ids)
+        songs, song_labels, predicted_per_song = song_outcomes(probabilities, actual, song_ids)
         # each song is one item, in the order (and so with the resamples) of the segment interval's groups
-        song = compare.accuracy(song_predicted == song_labels, seed=seed).rounded()
-        result.update(song_accuracy=song.value, song_accuracy_ci_low=song.low, song_accuracy_ci_high=song.high,
-                      songs=len(songs))
-        predicted_of_song = dict(zip(songs.tolist(), song_predicted.tolist()))
-        columns += ["song", "song_predicted"]
-        for row, song_id in zip(rows, song_ids.tolist()):
-            row += [song_id, class_names[predicted_of_song[song_id]]]
-    result["bootstrap_unit"] = "segment" if song_ids is None else "song"
+        song = compare.accuracy(predicted_per_song == song_labels, seed=seed).rounded()
+        metrics.update(song_accuracy=song.value, song_accuracy_ci_low=song.low, song_accuracy_ci_high=song.high,
+                       songs=len(songs))
+        song_predicted = predicted_per_song[np.searchsorted(songs, song_ids)]
+    metrics["bootstrap_unit"] = "segment" if song_ids is None else "song"
     if members is not None:
-        result["members"] = list(members)
+        metrics["members"] = list(members)
+    result = scores(actual, predicted, class_names)
 
-    out_dir, predictions_path = Path(out_dir), Path(predictions_path)
+    write_predictions(predictions_path, Predictions(
+        class_names=list(class_names), actual=actual, predicted=predicted, song_ids=song_ids,
+        song_predicted=song_predicted, probabilities=probabilities,
+    ))
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    predictions_path.parent.mkdir(parents=True, exist_ok=True)
-    with predictions_path.open("w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(columns)
-        writer.writerows(rows)
-    if probabilities_path is not None:
-        write_probabilities(
-            probabilities_path,
-            Probabilities(class_names=list(class_names), actual=actual, song_ids=song_ids, probabilities=probabilities),
-        )
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     (out_dir / "scores.json").write_text(json.dumps(result, indent=2) + "\n")
-    summary = {key: result[key] for key in METRIC_KEYS if key in result}
-    (out_dir / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
-    return result
+    return metrics, result
 
 
 @dataclass(frozen=True, eq=False)
-class Probabilities:
-    """A model's class probabilities for every validation segment, with what they are scored against."""
+class Predictions:
+    """A model's predictions for every validation segment: the one file evaluate (or the ensemble) writes."""
 
     class_names: list[str]
     actual: np.ndarray  # (n,) class ids
+    predicted: np.ndarray  # (n,) class ids, the argmax of probabilities
     song_ids: np.ndarray | None  # (n,) or None where the data has no song ids
+    song_predicted: np.ndarray | None  # (n,) the class id predicted for the segment's song
     probabilities: np.ndarray  # (n, classes)
 
 
-def write_probabilities(path: Path, probabilities: Probabilities) -> None:
-    """One JSON file; probabilities rounded to 6 decimals, so the same model writes the same bytes."""
-    record = {
-        "class_names": list(probabilities.class_names),
-        "actual": np.asarray(probabilities.actual).tolist(),
-        "song_ids": None if probabilities.song_ids is None else np.asarray(probabilities.song_ids).tolist(),
-        "probabilities": np.round(np.asarray(probabilities.probabilities, dtype=np.float64), 6).tolist(),
-    }
+PROBABILITY_PREFIX = "p_"
+
+
+def write_predictions(path: Path, predictions: Predictions) -> None:
+    """One CSV row per segment: actual and predicted genre (DVC's confusion plot), the song and its
+    predicted genre where the data has song ids, and the class probabilities, rounded to 6 decimals so
+    that the same model writes the same bytes."""
+    names = predictions.class_names
+    columns = ["actual", "predicted"]
+    if predictions.song_ids is not None:
+        columns += ["song", "song_predicted"]
+    columns += [PROBABILITY_PREFIX + name for name in names]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, separators=(",", ":")) + "\n")
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(columns)
+        for i, (actual, predicted) in enumerate(zip(predictions.actual, predictions.predicted)):
+            row = [names[actual], names[predicted]]
+            if predictions.song_ids is not None:
+                row += [int(predictions.song_ids[i]), names[predictions.song_predicted[i]]]
+            writer.writerow(row + [f"{p:.6f}" for p in predictions.probabilities[i]])
 
 
-def read_probabilities(path: Path) -> Probabilities:
+def read_predictions(path: Path) -> Predictions:
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path} not found: run the evaluate stage of this architecture first (dvc repro evaluate@{path.stem}).")
     try:
-        record = json.loads(path.read_text())
-        result = Probabilities(
-            class_names=[str(name) for name in record["class_names"]],
-            actual=np.asarray(record["actual"], dtype=np.int64),
-            song_ids=None if record["song_ids"] is None else np.asarray(record["song_ids"], dtype=np.int64),
-            probabilities=np.asarray(record["probabilities"], dtype=np.float64),
+        with path.open(newline="") as file:
+            reader = csv.DictReader(file)
+            names = [column.removeprefix(PROBABILITY_PREFIX) for column in reader.fieldnames or [] if column.startswith(PROBABILITY_PREFIX)]
+            rows = list(reader)
+        ids = {name: i for i, name in enumerate(names)}
+        has_songs = bool(rows) and "song" in rows[0]
+        return Predictions(
+            class_names=names,
+            actual=np.array([ids[row["actual"]] for row in rows], dtype=np.int64),
+            predicted=np.array([ids[row["predicted"]] for row in rows], dtype=np.int64),
+            song_ids=np.array([int(row["song"]) for row in rows], dtype=np.int64) if has_songs else None,
+            song_predicted=np.array([ids[row["song_predicted"]] for row in rows], dtype=np.int64) if has_songs else None,
+            probabilities=np.array([[float(row[PROBABILITY_PREFIX + name]) for name in names] for row in rows],
+                                   dtype=np.float64).reshape(len(rows), len(names)),
         )
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
-        raise UserError(f"{path} is not a probabilities file written by evaluate ({error!r}): rerun evaluate@{path.stem}.") from error
-    if result.probabilities.shape != (len(result.actual), len(result.class_names)):
-        raise UserError(f"{path}: probabilities of shape {result.probabilities.shape} for {len(result.actual)} segments "
-                        f"and {len(result.class_names)} classes: rerun evaluate@{path.stem}.")
-    return result
+    except (KeyError, TypeError, ValueError, csv.Error) as error:
+        raise UserError(f"{path} is not a predictions file written by evaluate ({error!r}): rerun evaluate@{path.stem}.") from error

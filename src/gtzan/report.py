@@ -1,9 +1,9 @@
 """The report stage: compare every trained architecture and headline the one under study.
 
 Reads, for each architecture <name>, what its train and evaluate stages wrote under the directories
-dvc.yaml passes: <metrics>/<name>.json, <curves>/<name>/ (gtzan.curves), <eval>/<name>/scores.json
-and <predictions>/<name>.csv; and the ensemble stage's <eval>/ensemble/scores.json and
-<predictions>/ensemble.csv. Writes into <out>/:
+dvc.yaml passes: <metrics>/<name>.json, <curves>/<name>/ (gtzan.curves), <eval>/<name>/metrics.json
+and scores.json, and <predictions>/<name>.csv (gtzan.evaluate); and the ensemble stage's
+<eval>/ensemble/ (the same three files). Writes into <out>/:
     report.html               one self-contained page: table, accuracy bars with their intervals,
                               the headline's paired comparisons, its confusion matrix and per-genre
                               scores, every architecture's learning curves
@@ -16,7 +16,6 @@ and <predictions>/<name>.csv; and the ensemble stage's <eval>/ensemble/scores.js
 """
 
 import base64
-import csv
 import html
 import io
 import json
@@ -33,6 +32,7 @@ import numpy as np  # noqa: E402
 from gtzan import compare  # noqa: E402
 from gtzan.curves import METRICS, read_curves  # noqa: E402
 from gtzan.errors import UserError  # noqa: E402
+from gtzan.evaluate import read_predictions  # noqa: E402
 from gtzan.prepared import describe_data  # noqa: E402
 
 # The spec's figures come from the Drive data (segment split); only data of that kind is compared with them.
@@ -109,16 +109,14 @@ class Outcomes:
 
 
 def read_outcomes(path: Path) -> Outcomes:
-    with Path(path).open(newline="") as file:
-        rows = list(csv.DictReader(file))
-    actual = [row["actual"] for row in rows]
-    correct = np.array([row["actual"] == row["predicted"] for row in rows], dtype=bool)
-    if not rows or "song" not in rows[0]:
+    predictions = read_predictions(path)
+    actual = [predictions.class_names[i] for i in predictions.actual]
+    correct = predictions.predicted == predictions.actual
+    if predictions.song_ids is None:
         return Outcomes(actual=actual, correct=correct, song_ids=None, song_correct=None)
-    song_ids = np.array([int(row["song"]) for row in rows])
-    song_right = {int(row["song"]): row["actual"] == row["song_predicted"] for row in rows}
-    return Outcomes(actual=actual, correct=correct, song_ids=song_ids,
-                    song_correct=np.array([song_right[song] for song in sorted(song_right)], dtype=bool))
+    songs, first = np.unique(predictions.song_ids, return_index=True)  # sorted by id
+    song_correct = predictions.song_predicted[first] == predictions.actual[first]
+    return Outcomes(actual=actual, correct=correct, song_ids=predictions.song_ids, song_correct=song_correct)
 
 
 @dataclass(frozen=True)
@@ -129,7 +127,7 @@ class Run:
     metrics: dict | None  # the train stage's metrics; None for the ensemble
     curves: dict[str, dict[str, list[float]]] | None  # gtzan.curves.read_curves; None for the ensemble
     curves_dir: Path | None
-    scores: dict  # the evaluate (or ensemble) stage's scores.json
+    scores: dict  # the evaluate (or ensemble) stage's metrics.json and scores.json
     predictions: Path
     outcomes: Outcomes
 
@@ -142,7 +140,7 @@ class Run:
         return self.metrics is None
 
     def interval(self, metric: str) -> compare.Estimate | None:
-        """accuracy or song_accuracy of the saved model(s) with its interval, from scores.json; None if unknown."""
+        """accuracy or song_accuracy of the saved model(s) with its interval, from metrics.json; None if unknown."""
         if metric not in self.scores:
             return None
         return compare.Estimate(self.scores[metric], self.scores[f"{metric}_ci_low"], self.scores[f"{metric}_ci_high"])
@@ -156,24 +154,22 @@ def read_run(name: str, *, metrics_dir: Path, curves_dir: Path, eval_dir: Path, 
         metrics=metrics,
         curves=read_curves(curves),
         curves_dir=curves,
-        **_read_evaluation(name, eval_dir=eval_dir, predictions_dir=predictions_dir),
+        **_read_evaluation(Path(eval_dir) / name, Path(predictions_dir) / f"{name}.csv"),
     )
 
 
-def read_ensemble(*, eval_dir: Path, predictions_dir: Path) -> Run:
-    evaluation = _read_evaluation(ENSEMBLE, eval_dir=eval_dir, predictions_dir=predictions_dir, stage="ensemble stage")
+def read_ensemble(*, eval_dir: Path) -> Run:
+    evaluation = _read_evaluation(Path(eval_dir) / ENSEMBLE, Path(eval_dir) / ENSEMBLE / "predictions.csv", stage="ensemble stage")
     return Run(name=ENSEMBLE, metrics=None, curves=None, curves_dir=None, **evaluation)
 
 
-def _read_evaluation(name: str, *, eval_dir: Path, predictions_dir: Path, stage: str = "train and evaluate stages of this architecture") -> dict:
-    scores_path, predictions = Path(eval_dir) / name / "scores.json", Path(predictions_dir) / f"{name}.csv"
-    for path in (scores_path, predictions):
+def _read_evaluation(directory: Path, predictions: Path, stage: str = "train and evaluate stages of this architecture") -> dict:
+    """What an evaluate (or the ensemble) stage wrote: its metrics.json and scores.json, read as one dict, and its predictions."""
+    paths = [directory / "metrics.json", directory / "scores.json", predictions]
+    for path in paths:
         if not path.exists():
             raise UserError(f"{path} not found: run the {stage} first.")
-    scores = _read_json(scores_path)
-    if "accuracy_ci_low" not in scores:
-        raise UserError(f"{scores_path} has no confidence intervals (written by an older version): rerun its stage (dvc repro -f).")
-    return {"scores": scores, "predictions": predictions, "outcomes": read_outcomes(predictions)}
+    return {"scores": {**_read_json(paths[0]), **_read_json(paths[1])}, "predictions": predictions, "outcomes": read_outcomes(predictions)}
 
 
 @dataclass(frozen=True)
@@ -224,7 +220,7 @@ def write_report(
     ]
     runs.sort(key=lambda run: (run.name != headline, -run.metrics["val_accuracy_best"]))
     if ensemble:
-        runs.append(read_ensemble(eval_dir=eval_dir, predictions_dir=predictions_dir))
+        runs.append(read_ensemble(eval_dir=eval_dir))
     head = runs[0]
     comparisons = paired_comparisons(head, runs[1:], seed)
     data = DataInfo.from_summary(data_summary)
