@@ -15,7 +15,8 @@ from gtzan.report import write_report
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, required=True, help="the prepared data directory (its summary.json)")
-    for name in ("metrics", "curves", "eval", "predictions"):
+    parser.add_argument("--live", type=Path, required=True, help="the directory of every architecture's DVCLive log")
+    for name in ("eval", "predictions"):
         parser.add_argument(f"--{name}", type=Path, required=True, help=f"the directory of every architecture's {name}")
     parser.add_argument("--out", type=Path, required=True, help="the directory to write")
     args = parser.parse_args()
@@ -25,8 +26,7 @@ def main() -> None:
         names=list(params["models"]),
         headline=params["model"]["name"],
         data_summary=load_summary(args.data),
-        metrics_dir=args.metrics,
-        curves_dir=args.curves,
+        live_dir=args.live,
         eval_dir=args.eval,
         predictions_dir=args.predictions,
         out_dir=args.out,

@@ -1,7 +1,9 @@
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -17,6 +19,33 @@ def read_committed_yaml(name: str) -> dict:
     """The file as committed: `make demo` and `dvc exp run -S` rewrite the workspace's params.yaml."""
     shown = subprocess.run(["git", "show", f"HEAD:{name}"], cwd=REPO_ROOT, capture_output=True, text=True)
     return yaml.safe_load(shown.stdout) if shown.returncode == 0 else read_yaml(name)
+
+
+def fake_segments(count: int, seed: int = 0, *, num_classes: int = 8, learnable: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """count random (80, 80, 1) float32 segments and their int64 labels, cycling over num_classes.
+    learnable: a class-dependent offset in the lowest 10 mel bands, so a model learns something in a few steps."""
+    labels = np.arange(count) % num_classes
+    spectrograms = np.random.default_rng(seed).normal(size=(count, 80, 80, 1)).astype(np.float32)
+    if learnable:
+        spectrograms[:, :, :10, 0] += labels[:, None, None] * 0.5
+    return spectrograms, labels.astype(np.int64)
+
+
+def write_prepared(directory: Path, counts: dict[str, int], num_classes: int = 8) -> Path:
+    """A prepared-data directory as the prepare stage leaves it, of fake segments, with a minimal summary.json."""
+    for seed, (split, count) in enumerate(counts.items()):
+        (directory / split).mkdir(parents=True)
+        spectrograms, labels = fake_segments(count, seed, num_classes=num_classes)
+        np.save(directory / split / "spectrograms.npy", spectrograms)
+        np.save(directory / split / "labels.npy", labels.astype(np.int32))
+    (directory / "summary.json").write_text(json.dumps({"num_classes": num_classes}))
+    return directory
+
+
+def sine(frequency: float, seconds: float, sample_rate: int, amplitude: float = 0.5) -> np.ndarray:
+    """(samples,) float32."""
+    t = np.arange(int(round(seconds * sample_rate))) / sample_rate
+    return (amplitude * np.sin(2 * np.pi * frequency * t)).astype(np.float32)
 
 
 @pytest.fixture(autouse=True)

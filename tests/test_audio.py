@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import sine
 import soundfile
 
 from gtzan.audio import (
@@ -16,11 +17,6 @@ from gtzan.frontend import FrontEnd, clip_to_segments
 # 3 segments of 2 s (80 frames x 80 mel bins at 16 kHz): a full clip is 6 s.
 SMALL = FrontEnd(segments_per_clip=3)
 GENRE_HERTZ = {"blues": 300.0, "classical": 1000.0, "metal": 2500.0}
-
-
-def sine(frequency: float, seconds: float, sample_rate: int, amplitude: float = 0.5) -> np.ndarray:
-    t = np.arange(int(round(seconds * sample_rate))) / sample_rate
-    return (amplitude * np.sin(2 * np.pi * frequency * t)).astype(np.float32)  # (samples,)
 
 
 def write(path, audio, sample_rate, **kwargs):

@@ -23,12 +23,11 @@ from conftest import REPO_ROOT, read_committed_yaml
 from gtzan.cli import set_param
 
 TRAIN = ["parallel_cnn", "--data", "data/prepared", "--model", "models/parallel_cnn.keras",
-         "--metrics", "metrics/parallel_cnn.json", "--curves", "curves/parallel_cnn",
          "--live", "dvclive/parallel_cnn", "--checkpoint", "checkpoints/parallel_cnn.npz"]
-TRAIN_OUTPUTS = ["models/parallel_cnn.keras", "metrics/parallel_cnn.json"]
+TRAIN_OUTPUTS = ["models/parallel_cnn.keras", "dvclive/parallel_cnn/metrics.json"]
 EVALUATE = ["models/parallel_cnn.keras", "--data", "data/prepared", "--out", "eval/parallel_cnn",
-            "--predictions", "predictions/parallel_cnn.csv", "--probabilities", "probabilities/parallel_cnn.json"]
-EVALUATE_OUTPUTS = ["eval/parallel_cnn", "predictions/parallel_cnn.csv", "probabilities/parallel_cnn.json"]
+            "--predictions", "predictions/parallel_cnn.csv"]
+EVALUATE_OUTPUTS = ["eval/parallel_cnn", "predictions/parallel_cnn.csv"]
 
 
 @dataclass

@@ -6,23 +6,14 @@ import re
 import numpy as np
 import pytest
 import yaml
-from conftest import read_committed_yaml
+from conftest import read_committed_yaml, write_prepared
 
 from gtzan.bench import main
 
 
-def write_prepared(directory, counts={"train": 32, "val": 16}):
-    rng = np.random.default_rng(0)
-    for split, count in counts.items():
-        (directory / split).mkdir(parents=True)
-        np.save(directory / split / "spectrograms.npy", rng.normal(size=(count, 80, 80, 1)).astype(np.float32))
-        np.save(directory / split / "labels.npy", (np.arange(count) % 8).astype(np.int32))
-    (directory / "summary.json").write_text(json.dumps({"num_classes": 8}))
-
-
 @pytest.mark.slow
 def test_the_benchmark_trains_both_ways_and_writes_its_table(tmp_path, capsys):
-    write_prepared(tmp_path / "prepared")
+    write_prepared(tmp_path / "prepared", {"train": 32, "val": 16})
     out = tmp_path / "bench.md"
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(read_committed_yaml("params.yaml")))
     assert main(["--models", "parallel_cnn", "--epochs", "2", "--data", str(tmp_path / "prepared"),

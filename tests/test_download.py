@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import fake_segments
 
 from gtzan.errors import UserError
 from gtzan.datasets import find_saved_datasets, identify_splits, load_split, save_split
@@ -12,12 +13,8 @@ from gtzan.download import GDRIVE_FOLDER_ID, fetch_raw_data
 
 
 def tiny_split(count: int, seed: int = 0, one_hot: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    spectrograms = rng.normal(-40, 10, size=(count, 80, 80, 1)).astype(np.float32)
-    labels = np.arange(count) % 8
-    if one_hot:
-        return spectrograms, np.eye(8, dtype=np.float32)[labels]
-    return spectrograms, labels.astype(np.int64)
+    spectrograms, labels = fake_segments(count, seed)
+    return spectrograms, (np.eye(8, dtype=np.float32)[labels] if one_hot else labels)
 
 
 def write_drive_folder(root: Path, train_name: str, val_name: str, one_hot: bool = False) -> None:

@@ -54,7 +54,7 @@ def test_on_a_gpu_a_deterministic_run_stops_before_training_and_leaves_no_model(
     monkeypatch.setattr(gtzan.train, "build_model", lambda name, input_shape, num_classes, hyperparameters: contrast_model(input_shape, num_classes))
     with pytest.raises(UserError, match=r"runs AdjustContrastv2"):
         run_tiny_training(tmp_path, "refused", precision="float32")
-    assert not (tmp_path / "refused" / "model.keras").exists() and not (tmp_path / "refused" / "curves").exists()
+    assert not (tmp_path / "refused" / "model.keras").exists() and not (tmp_path / "refused" / "dvclive").exists()
 
 
 def test_mixed_float16_trains_with_keras_loss_scaling(tmp_path):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from clean_keras import load_without_this_project
-from conftest import read_committed_yaml
+from conftest import fake_segments, read_committed_yaml
 from keras import layers
 
 from gtzan.architectures import architecture_names, build_model, builder, hyperparameter_names
@@ -24,8 +24,8 @@ def trainable_parameters(model: keras.Model) -> int:
     return int(sum(np.prod(weight.shape) for weight in model.trainable_weights))
 
 
-def spectrograms(count: int, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).normal(size=(count, *DEFAULT_INPUT_SHAPE)).astype(np.float32)
+def spectrograms(count: int) -> np.ndarray:
+    return fake_segments(count)[0]
 
 
 def describe(layer) -> tuple:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import fake_segments
 
 from gtzan.datasets import save_split
 from gtzan.prepare import prepare_data
@@ -14,15 +15,9 @@ from gtzan.prepared import load_prepared, load_song_ids, load_summary
 NUM_CLASSES = 8
 
 
-def make_split(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    spectrograms = rng.normal(-40, 10, size=(count, 80, 80, 1)).astype(np.float32)
-    return spectrograms, (np.arange(count) % NUM_CLASSES).astype(np.int64)
-
-
 def write_raw(raw_dir: Path, train=None, val=None, source: dict | None = None) -> Path:
-    save_split(raw_dir / "train", *(train or make_split(16, seed=1)))
-    save_split(raw_dir / "val", *(val or make_split(8, seed=2)))
+    save_split(raw_dir / "train", *(train or fake_segments(16, seed=1)))
+    save_split(raw_dir / "val", *(val or fake_segments(8, seed=2)))
     (raw_dir / "source.json").write_text(json.dumps(source or {"source": "test"}))
     return raw_dir
 
@@ -57,7 +52,7 @@ def test_canonical_form_and_summary(tmp_path):
 def test_segments_take_the_shape_of_the_front_end_that_computed_them(tmp_path):
     """-S frontend.num_mel_bins=64 gives (80, 64, 1) segments, which prepare accepts; the Drive data keeps (80, 80, 1)."""
     source = {"source": "synthetic", "frontend": {"segment_frames": 80, "num_mel_bins": 64}}
-    narrow = [(split[0][:, :, :64], split[1]) for split in (make_split(16, seed=1), make_split(8, seed=2))]
+    narrow = [(split[0][:, :, :64], split[1]) for split in (fake_segments(16, seed=1), fake_segments(8, seed=2))]
     raw = write_raw(tmp_path / "raw", *narrow, source=source)
     prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
     assert load_prepared(tmp_path / "prepared", "train")[0].shape == (16, 80, 64, 1)
@@ -69,7 +64,7 @@ def test_segments_take_the_shape_of_the_front_end_that_computed_them(tmp_path):
 def test_song_ids_are_carried_through(tmp_path):
     raw = tmp_path / "raw"
     for split, count in (("train", 16), ("val", 8)):
-        save_split(raw / split, *make_split(count, seed=1), np.arange(count, dtype=np.int32) // 2)
+        save_split(raw / split, *fake_segments(count, seed=1), np.arange(count, dtype=np.int32) // 2)
     (raw / "source.json").write_text(json.dumps({"source": "synthetic"}))
     summary = prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
     assert summary["song_ids"] is True
@@ -77,8 +72,8 @@ def test_song_ids_are_carried_through(tmp_path):
 
 
 def test_standardized_with_training_statistics_only(tmp_path):
-    train = make_split(16, seed=1)
-    val_x, val_y = make_split(8, seed=2)
+    train = fake_segments(16, seed=1)
+    val_x, val_y = fake_segments(8, seed=2)
     prepare(tmp_path, train=train, val=(val_x + 100.0, val_y))
     train_x, _ = load_prepared(tmp_path / "prepared", "train")
     shifted_val_x, _ = load_prepared(tmp_path / "prepared", "val")
@@ -90,8 +85,8 @@ def test_standardized_with_training_statistics_only(tmp_path):
 
 
 def test_one_hot_labels_give_the_same_output_as_class_ids(tmp_path):
-    spectrograms, labels = make_split(16, seed=1)
-    val_x, val_y = make_split(8, seed=2)
+    spectrograms, labels = fake_segments(16, seed=1)
+    val_x, val_y = fake_segments(8, seed=2)
     prepare(tmp_path / "ids", train=(spectrograms, labels), val=(val_x, val_y))
     prepare(
         tmp_path / "onehot",
@@ -112,12 +107,12 @@ def test_identical_input_gives_identical_bytes(tmp_path):
 
 
 def bad(spectrograms=None, labels=None, count=16):
-    x, y = make_split(count, seed=1)
+    x, y = fake_segments(count, seed=1)
     return (x if spectrograms is None else spectrograms, y if labels is None else labels)
 
 
 def with_value(index, value):
-    x, _ = make_split(16, seed=1)
+    x, _ = fake_segments(16, seed=1)
     x[index, 3, 4, 0] = value
     return x
 
@@ -145,7 +140,7 @@ def test_bad_training_data_is_refused_and_nothing_is_written(tmp_path, train, me
 
 
 def test_bad_validation_data_names_the_split(tmp_path):
-    x, y = make_split(8, seed=2)
+    x, y = fake_segments(8, seed=2)
     y[6] = 99
     with pytest.raises(ValueError, match=r"split 'val': label 99 at example index 6"):
         prepare(tmp_path, val=(x, y))

@@ -6,11 +6,13 @@ import re
 import numpy as np
 import pytest
 
-from gtzan.curves import read_curves, write_curves
+from dvclive import Live
+from dvclive.keras import DVCLiveCallback
+
+from gtzan.curves import read_curves
 from gtzan.errors import UserError
 from gtzan.evaluate import write_evaluation
 from gtzan.report import SPEC_FIGURES, write_report
-from gtzan.train import write_metrics
 
 GENRES = ["rock", "jazz", "pop"]
 DRIVE_DATA = {"source": {"source": "gdrive"}, "class_names": GENRES, "counts": {"train": {"total": 24}, "val": {"total": 6}}}
@@ -22,21 +24,16 @@ SYNTHETIC_DATA = {
 
 
 def fake_run(root, name: str, val_accuracy: list[float]) -> None:
-    """What the train and evaluate stages leave: metrics/<name>.json, curves/<name>/, eval/<name>/, predictions/<name>.csv."""
+    """What the train and evaluate stages leave: dvclive/<name>/ (written by DVCLive), eval/<name>/, predictions/<name>.csv."""
     epochs = len(val_accuracy)
     best = max(range(epochs), key=val_accuracy.__getitem__)
-    write_metrics(
-        {
-            "val_accuracy_final": val_accuracy[-1], "val_accuracy_best": val_accuracy[best],
-            "val_loss_final": 1.0, "val_loss_best": 0.9, "best_epoch": best + 1, "epochs": epochs,
-            "parameters": 1000, "seconds_per_epoch": 2.5,
-        },
-        root / "metrics" / f"{name}.json",
-    )
-    write_curves(root / "curves" / name, {
-        "loss": [2.0 - 0.1 * e for e in range(epochs)], "val_loss": [2.1 - 0.1 * e for e in range(epochs)],
-        "accuracy": [0.2 + 0.1 * e for e in range(epochs)], "val_accuracy": val_accuracy,
-    })
+    with Live(dir=str(root / "dvclive" / name), dvcyaml=False, save_dvc_exp=False) as live:
+        logger = DVCLiveCallback(live=live)
+        for epoch in range(epochs):
+            logger.on_epoch_end(epoch, {"loss": 2.0 - 0.1 * epoch, "accuracy": 0.2 + 0.1 * epoch,
+                                        "val_loss": 2.1 - 0.1 * epoch, "val_accuracy": val_accuracy[epoch]})
+        live.summary.update({"val_accuracy_best": val_accuracy[best], "val_loss_best": 0.9, "best_epoch": best + 1,
+                             "epochs": epochs, "parameters": 1000, "seconds_per_epoch": 2.5})
     actual = np.array([0, 0, 1, 1, 2, 2])
     probabilities = np.eye(3)[[0, 0, 1, 0, 2, 1]]
     write_evaluation(
@@ -48,7 +45,7 @@ def fake_run(root, name: str, val_accuracy: list[float]) -> None:
 def report(tmp_path, headline: str, data: dict = DRIVE_DATA, ensemble: bool = False) -> str:
     return write_report(
         names=["parallel_cnn", "cnn_rnn"], headline=headline, data_summary=data,
-        metrics_dir=tmp_path / "metrics", curves_dir=tmp_path / "curves", eval_dir=tmp_path / "eval",
+        live_dir=tmp_path / "dvclive", eval_dir=tmp_path / "eval",
         predictions_dir=tmp_path / "predictions", out_dir=tmp_path / "plots", seed=0, ensemble=ensemble,
     )
 
@@ -82,9 +79,10 @@ def test_report_compares_every_architecture_and_headlines_one(tmp_path):
 
     headline = json.loads((tmp_path / "plots" / "headline" / "metrics.json").read_text())
     assert headline["model"] == "cnn_rnn" and headline["val_accuracy_best"] == 0.5 and headline["macro_f1"] == 0.655556
-    for metric in ("loss", "accuracy"):
-        copied = (tmp_path / "plots" / "headline" / "curves" / f"{metric}.csv").read_text()
-        assert copied == (tmp_path / "curves" / "cnn_rnn" / f"{metric}.csv").read_text()
+    for split in ("train", "eval"):
+        for metric in ("loss", "accuracy"):
+            copied = (tmp_path / "plots" / "headline" / "curves" / split / f"{metric}.tsv").read_text()
+            assert copied == (tmp_path / "dvclive" / "cnn_rnn" / "plots" / "metrics" / split / f"{metric}.tsv").read_text()
 
 
 def test_the_report_names_its_data_and_compares_with_the_spec_only_on_the_specs_data(tmp_path):
@@ -103,12 +101,12 @@ def test_the_report_names_its_data_and_compares_with_the_spec_only_on_the_specs_
     assert "shown for reference and not compared" in page
 
 
-def test_curves_round_trip_train_and_validation(tmp_path):
+def test_the_report_reads_the_curves_dvclive_logged(tmp_path):
     fake_run(tmp_path, "cnn_rnn", [0.3, 0.5])
-    assert (tmp_path / "curves" / "cnn_rnn" / "accuracy.csv").read_text().splitlines() == [
-        "epoch,train,validation", "1,0.200000,0.300000", "2,0.300000,0.500000"
+    assert (tmp_path / "dvclive" / "cnn_rnn" / "plots" / "metrics" / "eval" / "accuracy.tsv").read_text().splitlines() == [
+        "step\taccuracy", "0\t0.3", "1\t0.5"
     ]
-    curves = read_curves(tmp_path / "curves" / "cnn_rnn")
+    curves = read_curves(tmp_path / "dvclive" / "cnn_rnn")
     assert curves["accuracy"] == {"train": pytest.approx([0.2, 0.3]), "validation": [0.3, 0.5]}
     assert curves["loss"]["train"] == pytest.approx([2.0, 1.9])
 
@@ -140,9 +138,16 @@ def test_unknown_headline_lists_the_valid_names(tmp_path):
 
 def test_a_missing_training_run_is_named(tmp_path):
     fake_run(tmp_path, "parallel_cnn", [0.4])
-    with pytest.raises(ValueError, match=r"metrics/cnn_rnn.json not found: run the train and evaluate stages"):
+    with pytest.raises(ValueError, match=r"dvclive/cnn_rnn not found: run the train and evaluate stages"):
         report(tmp_path, headline="parallel_cnn")
 
+
+def test_the_log_of_a_killed_training_is_not_taken_for_its_result(tmp_path):
+    fake_run(tmp_path, "parallel_cnn", [0.4])
+    fake_run(tmp_path, "cnn_rnn", [0.3])
+    (tmp_path / "dvclive" / "cnn_rnn" / "metrics.json").write_text('{"train": {"loss": 2.0}, "eval": {"loss": 2.1}, "step": 0}')
+    with pytest.raises(UserError, match=r"dvclive/cnn_rnn/metrics.json is from an unfinished training: .*dvc repro train@cnn_rnn"):
+        report(tmp_path, headline="parallel_cnn")
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,13 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import REPO_ROOT, read_committed_yaml
+from conftest import REPO_ROOT, fake_segments, read_committed_yaml
 
 import keras
 
 import gtzan.train
 from gtzan.architectures import architecture_names, build_model
+from gtzan.curves import read_curves
 
 from gtzan.errors import UserError
 from gtzan.train import (
@@ -27,7 +28,6 @@ from gtzan.train import (
     set_precision,
     summarize_history,
     train_model,
-    write_metrics,
 )
 
 VALID_BLOCK = {"epochs": 2, "batch_size": 8, "optimizer": "sgd", "learning_rate": 1.0e-2, "momentum": 0.9, "architecture": {}}
@@ -113,7 +113,7 @@ def test_summary_of_a_history():
     }
     metrics = summarize_history(history, trainable_parameters=1234, epoch_seconds=[5.0, 2.0, 2.5], train_examples=100)
     assert metrics["val_accuracy_best"] == 0.5 and metrics["best_epoch"] == 2
-    assert metrics["val_accuracy_final"] == 0.4 and metrics["val_loss_best"] == 1.5
+    assert metrics["val_loss_best"] == 1.5
     assert metrics["train_seconds"] == 9.5 and metrics["first_epoch_seconds"] == 5.0
     assert metrics["seconds_per_epoch"] == 2.25 and metrics["samples_per_second"] == 44.4, "steady state: after the first epoch"
     assert metrics["parameters"] == 1234 and metrics["epochs"] == 3
@@ -132,85 +132,82 @@ def test_train_deterministic_must_be_a_boolean(tmp_path):
         seed_everything(0, "yes")
 
 
-def tiny_data(count: int, seed: int):
-    rng = np.random.default_rng(seed)
-    labels = (np.arange(count) % 8).astype(np.int32)
-    # class-dependent offset in one mel band, so a model can learn something in a few steps
-    spectrograms = rng.normal(size=(count, 80, 80, 1)).astype(np.float32)
-    spectrograms[:, :, :10, 0] += labels[:, None, None] * 0.5
-    return spectrograms, labels
-
-
 def run_tiny_training(tmp_path, run: str, block: dict = VALID_BLOCK, precision: str = "auto") -> dict:
     metrics = train_model(
         name="parallel_cnn",
         config=TrainingConfig.from_params("parallel_cnn", block),
-        train_data=tiny_data(48, seed=1),
-        val_data=tiny_data(16, seed=2),
+        train_data=fake_segments(48, seed=1, learnable=True),
+        val_data=fake_segments(16, seed=2, learnable=True),
         num_classes=8,
         seed=7,
         deterministic=True,
         precision=precision,
         steps_per_execution=1,
         model_path=tmp_path / run / "model.keras",
-        curves_dir=tmp_path / run / "curves",
         live_dir=tmp_path / run / "dvclive",
         checkpoint_path=tmp_path / run / "checkpoint.npz",
     )
-    write_metrics(metrics, tmp_path / run / "metrics.json")
-    return json.loads((tmp_path / run / "metrics.json").read_text())
+    written = json.loads((tmp_path / run / "dvclive" / "metrics.json").read_text())
+    assert written == json.loads(json.dumps(metrics)), "train_model returns what DVCLive wrote"
+    return written
 
 
-def test_two_runs_give_identical_metrics_and_write_their_outputs(tmp_path):
+TIMINGS = {"train_seconds", "first_epoch_seconds", "seconds_per_epoch", "samples_per_second"}
+
+
+def without_timings(metrics: dict) -> dict:
+    return {key: value for key, value in metrics.items() if key not in TIMINGS}
+
+
+def interrupted_after_epoch(epochs_done: int) -> type:
+    """The train stage's Checkpoint, raising KeyboardInterrupt (Ctrl-C) once it has saved epoch epochs_done."""
+    class Interrupted(gtzan.train.Checkpoint):
+        def on_epoch_end(self, epoch, logs=None):
+            super().on_epoch_end(epoch, logs)
+            if epoch + 1 == epochs_done:
+                raise KeyboardInterrupt
+    return Interrupted
+
+
+def test_two_runs_give_identical_metrics_and_curves_logged_by_dvclive(tmp_path):
     first = run_tiny_training(tmp_path, "first")
     second = run_tiny_training(tmp_path, "second")
-    timing = {"train_seconds", "first_epoch_seconds", "seconds_per_epoch", "samples_per_second"}
-    assert {k: v for k, v in first.items() if k not in timing} == {k: v for k, v in second.items() if k not in timing}
-    assert first["parameters"] == 61_071 and first["epochs"] == 2
+    assert without_timings(first) == without_timings(second)
+    assert first["parameters"] == 61_071 and first["epochs"] == 2 and first["step"] == 1
     assert (tmp_path / "first" / "model.keras").stat().st_size > 0
-    for metric in ("loss", "accuracy"):
-        rows = (tmp_path / "first" / "curves" / f"{metric}.csv").read_text().splitlines()
-        assert rows[0] == "epoch,train,validation" and [row.split(",")[0] for row in rows[1:]] == ["1", "2"]
-        assert rows == (tmp_path / "second" / "curves" / f"{metric}.csv").read_text().splitlines()
-    assert rows[2].split(",")[2] == f"{first['val_accuracy_final']:.6f}"
-    assert (tmp_path / "first" / "dvclive" / "metrics.json").exists(), "DVCLive logs the run"
-    assert not (tmp_path / "first" / "dvclive" / "dvc.yaml").exists(), "DVCLive never writes pipeline config"
+    curves = read_curves(tmp_path / "first" / "dvclive")
+    assert curves == read_curves(tmp_path / "second" / "dvclive")
+    assert all(len(curves[metric][split]) == 2 for metric in ("loss", "accuracy") for split in ("train", "validation"))
+    assert curves["accuracy"]["validation"][-1] == first["eval"]["accuracy"]
+    assert max(curves["accuracy"]["validation"]) == pytest.approx(first["val_accuracy_best"], abs=1e-6)
+    written = sorted(path.relative_to(tmp_path / "first" / "dvclive").as_posix() for path in (tmp_path / "first" / "dvclive").rglob("*.*"))
+    assert written == ["metrics.json", *(f"plots/metrics/{split}/{metric}.tsv" for split in ("eval", "train") for metric in ("accuracy", "loss"))]
 
 
 def test_an_interrupted_training_resumes_and_ends_as_an_uninterrupted_one(tmp_path, monkeypatch, capsys):
     block = {**VALID_BLOCK, "epochs": 4, "lr_schedule": "plateau", "early_stopping_patience": 3}
     uninterrupted = run_tiny_training(tmp_path, "uninterrupted", block)
 
-    real_write_curves = gtzan.train.write_curves
-
-    def ctrl_c_after_epoch_2(curves_dir, history):
-        real_write_curves(curves_dir, history)
-        if len(history["loss"]) == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(gtzan.train, "write_curves", ctrl_c_after_epoch_2)
+    monkeypatch.setattr(gtzan.train, "Checkpoint", interrupted_after_epoch(2))
     with pytest.raises(KeyboardInterrupt, match=r"training parallel_cnn stopped in epoch 3 of 4; `dvc repro` resumes from epoch 3"):
         run_tiny_training(tmp_path, "resumed", block)
     assert (tmp_path / "resumed" / "checkpoint.npz").exists() and not (tmp_path / "resumed" / "model.keras").exists()
-    monkeypatch.setattr(gtzan.train, "write_curves", real_write_curves)
+    monkeypatch.undo()
     capsys.readouterr()
 
     resumed = run_tiny_training(tmp_path, "resumed", block)
     output = capsys.readouterr().out
     assert "Resuming parallel_cnn from epoch 3" in output and "Epoch 1/4" not in output and "Epoch 3/4" in output
-    timing = {"train_seconds", "first_epoch_seconds", "seconds_per_epoch", "samples_per_second"}
-    assert {k: v for k, v in resumed.items() if k not in timing} == {k: v for k, v in uninterrupted.items() if k not in timing}
-    for name in ("curves/loss.csv", "curves/accuracy.csv"):
-        assert (tmp_path / "resumed" / name).read_text() == (tmp_path / "uninterrupted" / name).read_text()
-    dvclive_loss = [(tmp_path / run / "dvclive/plots/metrics/eval/loss.tsv").read_text().splitlines() for run in ("uninterrupted", "resumed")]
-    assert [row.split("\t")[1:] for row in dvclive_loss[0]] == [row.split("\t")[1:] for row in dvclive_loss[1]]
-    assert len(dvclive_loss[1]) == 5, "DVCLive's curve holds all 4 epochs, those before the interruption too"
+    assert without_timings(resumed) == without_timings(uninterrupted)
+    curves = read_curves(tmp_path / "resumed" / "dvclive")
+    assert curves == read_curves(tmp_path / "uninterrupted" / "dvclive")
+    assert len(curves["loss"]["validation"]) == 4, "DVCLive's curve holds all 4 epochs, those before the interruption too"
     weights = [keras.models.load_model(tmp_path / run / "model.keras").get_weights() for run in ("uninterrupted", "resumed")]
     assert all(np.array_equal(a, b) for a, b in zip(*weights))
 
 
 def test_a_checkpoint_of_other_inputs_is_discarded_with_a_notice(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(gtzan.train, "write_curves", lambda curves_dir, history: (_ for _ in ()).throw(KeyboardInterrupt))
+    monkeypatch.setattr(gtzan.train, "Checkpoint", interrupted_after_epoch(1))
     with pytest.raises(KeyboardInterrupt):
         run_tiny_training(tmp_path, "run")
     monkeypatch.undo()
@@ -232,7 +229,7 @@ def test_a_checkpoint_belongs_to_the_code_that_trains_not_to_the_report():
 
 
 def test_a_stage_given_an_unknown_architecture_exits_with_a_short_message():
-    paths = ["--data", "nowhere", "--model", "m.keras", "--metrics", "m.json", "--curves", "c", "--live", "l", "--checkpoint", "c.npz"]
+    paths = ["--data", "nowhere", "--model", "m.keras", "--live", "l", "--checkpoint", "c.npz"]
     result = subprocess.run(
         [sys.executable, "stages/train.py", "transformer", *paths], cwd=REPO_ROOT, capture_output=True, text=True
     )
@@ -293,6 +290,7 @@ def test_two_devices_train_as_one_device_train_as_one_device_with_the_same_globa
     mirrored = json.loads(mirrored_run.stdout.strip().splitlines()[-1])
     single = run_tiny_training(tmp_path, "single", precision="float32")
     assert "on the CPU" in capsys.readouterr().out
-    for key in ("train_loss_final", "val_loss_final", "val_loss_best"):
-        assert mirrored[key] == pytest.approx(single[key], rel=1e-4), key
+    assert mirrored["train"]["loss"] == pytest.approx(single["train"]["loss"], rel=1e-4)
+    assert mirrored["eval"]["loss"] == pytest.approx(single["eval"]["loss"], rel=1e-4)
+    assert mirrored["val_loss_best"] == pytest.approx(single["val_loss_best"], rel=1e-4)
     assert keras.models.load_model(tmp_path / "mirrored" / "model.keras").count_params() == 61_071

@@ -58,7 +58,7 @@ def pipeline_run(name: str, block: dict, params: dict, data: Path, epochs: int) 
     """The train stage's own path, with its defaults."""
     metrics = train_stage_metrics(name, block, params, data, epochs)
     return _result(first=metrics["first_epoch_seconds"], steady=metrics["seconds_per_epoch"], fit=metrics["train_seconds"],
-                   samples_per_second=metrics["samples_per_second"], val_accuracy=metrics["val_accuracy_final"])
+                   samples_per_second=metrics["samples_per_second"], val_accuracy=metrics["eval"]["accuracy"])
 
 
 def train_stage_metrics(name: str, block: dict, params: dict, data: Path, epochs: int) -> dict:
@@ -79,7 +79,6 @@ def train_stage_metrics(name: str, block: dict, params: dict, data: Path, epochs
             precision=params["train"]["precision"],
             steps_per_execution=params["train"]["steps_per_execution"],
             model_path=scratch / "model.keras",
-            curves_dir=scratch / "curves",
             live_dir=scratch / "dvclive",
             checkpoint_path=scratch / "checkpoint.npz",
         )

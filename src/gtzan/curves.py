@@ -1,37 +1,33 @@
-"""Learning curves on disk: one CSV per metric, with the columns epoch, train and validation.
+"""Learning curves: DVCLive's log of every epoch, the one store of per-epoch values.
 
-    <dir>/loss.csv       epoch,train,validation
-    <dir>/accuracy.csv   epoch,train,validation
+The train stage logs Keras' per-epoch values with DVCLive's Keras callback, which writes one TSV file
+(columns step, <metric>; step 0 is the first epoch) per metric and split:
 
-Every train stage writes its curves so, into curves/<name>/, so that one directory plot id in
-dvc.yaml (`curves`) draws each architecture's train and validation curves on one chart per metric,
-and the report reads the same files.
+    <live dir>/plots/metrics/train/loss.tsv   <live dir>/plots/metrics/eval/loss.tsv
+    <live dir>/plots/metrics/train/accuracy.tsv   <live dir>/plots/metrics/eval/accuracy.tsv
+
+and, beside them, <live dir>/metrics.json: the last epoch's values and the train stage's summary.
+dvc.yaml declares plots/metrics as each train stage's plots; the report reads the same files.
 """
 
 import csv
 from pathlib import Path
 
 METRICS = ("loss", "accuracy")
-COLUMNS = ("epoch", "train", "validation")
+SPLITS = {"train": "train", "validation": "eval"}  # the report's names: DVCLive's
 
 
-def write_curves(directory: Path, history: dict[str, list[float]]) -> None:
-    """history: Keras' per-epoch logs, {"loss": [...], "val_loss": [...], "accuracy": [...], "val_accuracy": [...]}."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    for metric in METRICS:
-        with (directory / f"{metric}.csv").open("w", newline="") as file:
-            writer = csv.writer(file)
-            writer.writerow(COLUMNS)
-            for epoch, (train, validation) in enumerate(zip(history[metric], history[f"val_{metric}"]), start=1):
-                writer.writerow([epoch, f"{train:.6f}", f"{validation:.6f}"])
+def curve_file(live_dir: Path, metric: str, split: str) -> Path:
+    return Path(live_dir) / "plots" / "metrics" / SPLITS[split] / f"{metric}.tsv"
 
 
-def read_curves(directory: Path) -> dict[str, dict[str, list[float]]]:
-    """{metric: {"train": [...], "validation": [...]}} as write_curves wrote them."""
+def read_curves(live_dir: Path) -> dict[str, dict[str, list[float]]]:
+    """{metric: {"train": [...], "validation": [...]}}, one value per epoch, as DVCLive logged them."""
     curves = {}
     for metric in METRICS:
-        with (Path(directory) / f"{metric}.csv").open() as file:
-            rows = list(csv.DictReader(file))
-        curves[metric] = {column: [float(row[column]) for row in rows] for column in COLUMNS[1:]}
+        curves[metric] = {}
+        for split in SPLITS:
+            with curve_file(live_dir, metric, split).open(newline="") as file:
+                rows = sorted(csv.DictReader(file, delimiter="\t"), key=lambda row: int(row["step"]))
+            curves[metric][split] = [float(row[metric]) for row in rows]
     return curves

@@ -108,18 +108,6 @@ def _log_mel(audio: tf.Tensor, frontend: FrontEnd) -> tf.Tensor:
     return 10.0 * tf.math.log(tf.maximum(mel, POWER_FLOOR)) / tf.math.log(10.0)
 
 
-def log_mel_spectrogram(audio: np.ndarray, frontend: FrontEnd) -> np.ndarray:
-    """Mono audio (samples,) -> log-mel spectrogram (frames, mel_bins) float32, in dB.
-
-    frames = ceil(samples / frame_step) (the end is zero-padded), so a clip of
-    clip_samples gives exactly segments_per_clip * segment_frames frames.
-    """
-    audio = np.asarray(audio, dtype=np.float32)
-    if audio.ndim != 1:
-        raise ValueError(f"expected mono audio of shape (samples,), got shape {audio.shape}")
-    return _log_mel(tf.constant(audio), frontend).numpy()  # (frames, mel_bins)
-
-
 def clips_to_segments(clips: np.ndarray, frontend: FrontEnd) -> np.ndarray:
     """Clips (n, clip_samples) -> segments (n, segments_per_clip, segment_frames, mel_bins, 1) float32.
 
@@ -142,10 +130,6 @@ def clips_to_segments(clips: np.ndarray, frontend: FrontEnd) -> np.ndarray:
 def clip_to_segments(audio: np.ndarray, frontend: FrontEnd) -> np.ndarray:
     """One mono clip (clip_samples,) -> segments (segments_per_clip, segment_frames, mel_bins, 1) float32."""
     audio = np.asarray(audio, dtype=np.float32)
-    if audio.ndim != 1 or audio.shape[0] != frontend.clip_samples:
-        raise ValueError(
-            f"expected a mono clip of {frontend.clip_samples} samples "
-            f"({frontend.clip_samples / frontend.sample_rate:g} s at {frontend.sample_rate} Hz), "
-            f"got shape {audio.shape}"
-        )
+    if audio.ndim != 1:
+        raise ValueError(f"expected a mono clip of shape (samples,), got shape {audio.shape}")
     return clips_to_segments(audio[np.newaxis], frontend)[0]

@@ -1,7 +1,7 @@
 """The report stage: compare every trained architecture and headline the one under study.
 
 Reads, for each architecture <name>, what its train and evaluate stages wrote under the directories
-dvc.yaml passes: <metrics>/<name>.json, <curves>/<name>/ (gtzan.curves), <eval>/<name>/metrics.json
+dvc.yaml passes: DVCLive's <live>/<name>/ (metrics.json and curves, gtzan.curves), <eval>/<name>/metrics.json
 and scores.json, and <predictions>/<name>.csv (gtzan.evaluate); and the ensemble stage's
 <eval>/ensemble/ (the same three files). Writes into <out>/:
     report.html               one self-contained page: table, accuracy bars with their intervals,
@@ -30,7 +30,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from gtzan import compare  # noqa: E402
-from gtzan.curves import METRICS, read_curves  # noqa: E402
+from gtzan.curves import METRICS, curve_file, read_curves  # noqa: E402
 from gtzan.errors import UserError  # noqa: E402
 from gtzan.evaluate import read_predictions  # noqa: E402
 from gtzan.prepared import describe_data  # noqa: E402
@@ -124,9 +124,9 @@ class Run:
     """What the train and evaluate stages left for one architecture, or the ensemble stage for the ensemble."""
 
     name: str
-    metrics: dict | None  # the train stage's metrics; None for the ensemble
+    metrics: dict | None  # the train stage's metrics (DVCLive's metrics.json); None for the ensemble
     curves: dict[str, dict[str, list[float]]] | None  # gtzan.curves.read_curves; None for the ensemble
-    curves_dir: Path | None
+    live_dir: Path | None
     scores: dict  # the evaluate (or ensemble) stage's metrics.json and scores.json
     predictions: Path
     outcomes: Outcomes
@@ -146,21 +146,23 @@ class Run:
         return compare.Estimate(self.scores[metric], self.scores[f"{metric}_ci_low"], self.scores[f"{metric}_ci_high"])
 
 
-def read_run(name: str, *, metrics_dir: Path, curves_dir: Path, eval_dir: Path, predictions_dir: Path) -> Run:
-    metrics = _read_json(Path(metrics_dir) / f"{name}.json")
-    curves = _existing(Path(curves_dir) / name)
+def read_run(name: str, *, live_dir: Path, eval_dir: Path, predictions_dir: Path) -> Run:
+    live = _existing(Path(live_dir) / name)
+    metrics = _read_json(live / "metrics.json")
+    if "val_accuracy_best" not in metrics:  # DVCLive's summary of the epochs done so far
+        raise UserError(f"{live / 'metrics.json'} is from an unfinished training: run it to the end (dvc repro train@{name}).")
     return Run(
         name=name,
         metrics=metrics,
-        curves=read_curves(curves),
-        curves_dir=curves,
+        curves=read_curves(live),
+        live_dir=live,
         **_read_evaluation(Path(eval_dir) / name, Path(predictions_dir) / f"{name}.csv"),
     )
 
 
 def read_ensemble(*, eval_dir: Path) -> Run:
     evaluation = _read_evaluation(Path(eval_dir) / ENSEMBLE, Path(eval_dir) / ENSEMBLE / "predictions.csv", stage="ensemble stage")
-    return Run(name=ENSEMBLE, metrics=None, curves=None, curves_dir=None, **evaluation)
+    return Run(name=ENSEMBLE, metrics=None, curves=None, live_dir=None, **evaluation)
 
 
 def _read_evaluation(directory: Path, predictions: Path, stage: str = "train and evaluate stages of this architecture") -> dict:
@@ -200,8 +202,7 @@ def write_report(
     names: list[str],
     headline: str,
     data_summary: dict,
-    metrics_dir: Path,
-    curves_dir: Path,
+    live_dir: Path,
     eval_dir: Path,
     predictions_dir: Path,
     out_dir: Path,
@@ -215,7 +216,7 @@ def write_report(
     if headline not in names:
         raise UserError(f"model.name '{headline}' is not an architecture of params.yaml models; valid names are {names}")
     runs = [
-        read_run(name, metrics_dir=metrics_dir, curves_dir=curves_dir, eval_dir=eval_dir, predictions_dir=predictions_dir)
+        read_run(name, live_dir=live_dir, eval_dir=eval_dir, predictions_dir=predictions_dir)
         for name in names
     ]
     runs.sort(key=lambda run: (run.name != headline, -run.metrics["val_accuracy_best"]))
@@ -499,14 +500,14 @@ img {{ max-width: 100%; }}
 def write_headline(run: Run, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     headline = {"model": run.name, **run.metrics, "macro_f1": run.scores["macro_f1"]}
-    # the saved model's accuracy and its interval (val_accuracy_final, unless early stopping kept the best epoch's weights)
+    # the saved model's accuracy and its interval (the last epoch's, unless early stopping kept the best epoch's weights)
     for metric in ("accuracy", "song_accuracy"):
         if metric in run.scores:
             for key in (metric, f"{metric}_ci_low", f"{metric}_ci_high"):
                 headline[f"val_{key}"] = run.scores[key]
     (out_dir / "metrics.json").write_text(json.dumps(headline, indent=2) + "\n")
     shutil.copyfile(run.predictions, out_dir / "predictions.csv")
-    shutil.copytree(run.curves_dir, out_dir / "curves", dirs_exist_ok=True)
+    shutil.copytree(curve_file(run.live_dir, METRICS[0], "train").parents[1], out_dir / "curves", dirs_exist_ok=True)
 
 
 def _html_cell(cell: str) -> str:

@@ -1,9 +1,8 @@
-"""The train stage: compile and fit one architecture, log it with DVCLive, write its curves and metrics.
+"""The train stage: compile and fit one architecture, log its curves and metrics with DVCLive.
 
 Compilation and training of every architecture happen here and nowhere else.
 """
 
-import json
 import math
 import signal
 from collections.abc import Iterator
@@ -20,7 +19,6 @@ from dvclive.keras import DVCLiveCallback
 from gtzan.architectures import build_model, check_hyperparameters
 from gtzan.architectures.blocks import plain_keras
 from gtzan.checkpoint import Checkpoint, fingerprint
-from gtzan.curves import write_curves
 from gtzan.errors import UserError, is_integer
 
 # constant: the optimizer's learning rate throughout; cosine: cosine decay to 0 over all epochs;
@@ -222,12 +220,11 @@ def train_model(
     precision: str,
     steps_per_execution: int,
     model_path: Path,
-    curves_dir: Path,
     live_dir: Path,
     checkpoint_path: Path,
 ) -> dict:
-    """Train one architecture; save the model to model_path, its curves to curves_dir (after every
-    epoch, see gtzan.curves) and DVCLive's log to live_dir; return its metrics.
+    """Train one architecture; save the model to model_path and log its curves (after every epoch,
+    see gtzan.curves) and its metrics with DVCLive into live_dir; return the metrics.
 
     The state after every epoch goes to checkpoint_path, and a run that finds a checkpoint of the
     same inputs there resumes from it (see gtzan.checkpoint); the caller removes it once done.
@@ -265,13 +262,12 @@ def train_model(
     if resuming:
         print(f"Resuming {name} from epoch {checkpoint.epoch + 1}: epochs 1-{checkpoint.epoch} are in {checkpoint_path}", flush=True)
 
+    # DVC tracks the params and draws the plots: DVCLive writes neither params.yaml nor dvc.yaml
     with Live(dir=str(live_dir), dvcyaml=False, save_dvc_exp=False) as live:
-        live.log_params({"model": name, **_flat(config)})
         logger = DVCLiveCallback(live=live)
         if resuming:  # the curves of the epochs done before the interruption
             for epoch in range(checkpoint.epoch):
                 logger.on_epoch_end(epoch, {key: values[epoch] for key, values in checkpoint.history.items()})
-            write_curves(curves_dir, checkpoint.history)
         schedules = schedule_callbacks(config)
         checkpoint.track(schedules)
         if checkpoint.epoch < config.epochs and not checkpoint.state["stopped"]:
@@ -286,11 +282,10 @@ def train_model(
                         steps_per_epoch=steps_per_epoch,
                         callbacks=[
                             stop_on_ctrl_c,
-                            logger,
                             keras.callbacks.TerminateOnNaN(),
                             *schedules,
+                            logger,  # after the schedules: it logs the learning rate they set, as the replay above does
                             checkpoint,
-                            keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: write_curves(curves_dir, checkpoint.history)),
                         ],
                         shuffle=False,  # make_training_dataset orders each epoch itself
                         verbose=2,
@@ -300,13 +295,13 @@ def train_model(
                     f"training {name} stopped in epoch {checkpoint.epoch + 1} of {config.epochs}; "
                     f"`dvc repro` resumes from epoch {checkpoint.epoch + 1} ({checkpoint_path})"
                 ) from None
-    check_converging(name, config, checkpoint.history)
-
-    model_path.parent.mkdir(parents=True, exist_ok=True)
-    with strategy.scope():
-        plain_keras(model).save(model_path)
-    return summarize_history(checkpoint.history, trainable_parameters=trainable,
-                             epoch_seconds=checkpoint.state["epoch_seconds"], train_examples=len(train_data[1]))
+        check_converging(name, config, checkpoint.history)
+        model_path.parent.mkdir(parents=True, exist_ok=True)
+        with strategy.scope():
+            plain_keras(model).save(model_path)
+        live.summary.update(summarize_history(checkpoint.history, trainable_parameters=trainable,
+                                              epoch_seconds=checkpoint.state["epoch_seconds"], train_examples=len(train_data[1])))
+        return dict(live.summary)
 
 
 @contextmanager
@@ -361,20 +356,16 @@ def check_converging(name: str, config: TrainingConfig, history: dict) -> None:
 
 
 def summarize_history(history: dict, *, trainable_parameters: int, epoch_seconds: list[float], train_examples: int) -> dict:
-    """The metrics of a training. Speed is the steady state: the median epoch after the first,
-    which also pays for tracing the graph (given apart as first_epoch_seconds)."""
+    """The metrics of a training, beside the last epoch's values that DVCLive's callback keeps. Speed is the
+    steady state: the median epoch after the first, which also pays for tracing the graph (first_epoch_seconds)."""
     val_accuracy = history["val_accuracy"]
     best = int(np.argmax(val_accuracy))
     epochs = len(val_accuracy)
     steady = float(np.median(epoch_seconds[1:] or epoch_seconds))
     return {
-        "val_accuracy_final": round(float(val_accuracy[-1]), 6),
         "val_accuracy_best": round(float(val_accuracy[best]), 6),
-        "val_loss_final": round(float(history["val_loss"][-1]), 6),
         "val_loss_best": round(float(min(history["val_loss"])), 6),
         "best_epoch": best + 1,
-        "train_accuracy_final": round(float(history["accuracy"][-1]), 6),
-        "train_loss_final": round(float(history["loss"][-1]), 6),
         "epochs": epochs,
         "parameters": trainable_parameters,
         "train_seconds": round(sum(epoch_seconds), 2),
@@ -382,11 +373,6 @@ def summarize_history(history: dict, *, trainable_parameters: int, epoch_seconds
         "seconds_per_epoch": round(steady, 3),
         "samples_per_second": round(train_examples / steady, 1),
     }
-
-
-def write_metrics(metrics: dict, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(metrics, indent=2) + "\n")
 
 
 def _flat(config: TrainingConfig) -> dict:
