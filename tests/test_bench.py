@@ -8,7 +8,23 @@ import pytest
 import yaml
 from conftest import read_committed_yaml, write_prepared
 
-from gtzan.bench import main
+from gtzan.bench import forward_flops, main
+from gtzan.train import automatic_precision
+
+
+def test_forward_flops_count_the_multiply_adds_of_convolutions_dense_and_recurrent_layers():
+    import keras
+    from keras import layers
+
+    image = keras.Input((8, 8, 1))
+    convolved = keras.Model(image, layers.Dense(2)(layers.Flatten()(layers.Conv2D(4, 3, padding="same")(image))))
+    assert forward_flops(convolved) == 2 * (8 * 8 * 3 * 3 * 1 * 4) + 2 * (256 * 2)
+    sequence = keras.Input((5, 3))
+    for layer, flops in [(layers.LSTM(4), 2 * 5 * 4 * 4 * (3 + 4)), (layers.GRU(4), 2 * 5 * 3 * 4 * (3 + 4)),
+                         (layers.Bidirectional(layers.LSTM(4)), 2 * 2 * 5 * 4 * 4 * (3 + 4))]:
+        assert forward_flops(keras.Model(sequence, layer(sequence))) == flops
+    dense_over_time = keras.Model(sequence, layers.Dense(6)(sequence))
+    assert forward_flops(dense_over_time) == 2 * 5 * 3 * 6
 
 
 @pytest.mark.slow
@@ -18,11 +34,17 @@ def test_the_benchmark_trains_both_ways_and_writes_its_table(tmp_path, capsys):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(read_committed_yaml("params.yaml")))
     assert main(["--models", "parallel_cnn", "--epochs", "2", "--data", str(tmp_path / "prepared"),
                  "--params", str(tmp_path / "params.yaml"), "--out", str(out)]) == 0
-    rows = [line for line in out.read_text().splitlines() if line.startswith("| parallel_cnn |")]
+    text = out.read_text()
+    assert re.match(r"CPU: .+, \d+ cores.*; oneDNN ISA: \S.*", text), "the CPU and the instruction set the kernels ran with"
+    rows = [line for line in text.splitlines() if line.startswith("| parallel_cnn |")]
     assert [row.split(" | ")[1] for row in rows] == ["notebook", "train stage"]
+    assert rows[0].split(" | ")[2] == "float32", "the notebook way is Keras' default"
     cells = rows[1].strip("| ").split(" | ")
-    first, steady, samples, fit, speed_up, rss, accuracy, planned = cells[2:]
+    precision, first, steady, samples, gflops, fit, speed_up, rss, accuracy, planned = cells[2:]
+    assert precision == automatic_precision(), "params.yaml's train.precision: auto"
     assert float(first) > 0 and float(steady) > 0 and float(fit) > 0 and int(samples.replace(",", "")) > 0
+    # 3 x parallel_cnn's 3.4 MFLOP forward pass per sample
+    assert float(gflops.split()[0]) == pytest.approx(int(samples.replace(",", "")) * 3 * 3.40e6 / 1e9, rel=0.05)
     assert re.fullmatch(r"\d+\.\d\dx", speed_up) and 0 < float(rss) < 64 and 0 <= float(accuracy) <= 1
     assert re.fullmatch(r"50 epochs: \d+ (s|min)", planned), "params.yaml's epochs, not the benchmark's"
     assert re.search(r"All of these at their planned epochs: \d+ (s|min) by the train stage", out.read_text())

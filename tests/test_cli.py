@@ -57,7 +57,7 @@ def test_quiet_drops_tensorflow_start_up_lines_and_nothing_else(keep_logs):
     assert all((line in result.stderr) == keep_logs for line in noise)
 
 
-@pytest.mark.parametrize("end", ["os.abort()", "os._exit(3)"])
+@pytest.mark.parametrize("end", ["os.abort()", "os._exit(3)", "os.kill(os.getpid(), 9)"])
 def test_quiet_loses_no_line_written_just_before_the_process_dies(end):
     script = f"import os\nimport gtzan.quiet\nos.write(2, b'F0000 check_op.cc:1] Check failed: a diagnostic\\n')\n{end}\n"
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)

@@ -9,12 +9,19 @@ here apart from the project's training code but for its optimizer table; and (b)
 gtzan.train.train_model with the params.yaml defaults of its `models.<name>` block (epochs set by
 --epochs), exactly as the train stage does. Both take the optimizer and learning rate of that block
 and params.yaml's seed. Every run is a fresh process, one after the other, so that its peak RSS is
-its own. It prints a table and writes it to --out: seconds of the first epoch (which traces the
-graph) and the median of the rest, samples per second, the fit's wall time, the speed-up, peak RSS and the final validation accuracy.
+its own. It prints a table and writes it to --out: the precision each way computed in, seconds
+of the first epoch (which traces the graph) and the median of the rest, samples per second, the
+achieved GFLOP/s (and its share of the CPU's nominal peak), the fit's wall time, the speed-up, peak
+RSS and the final validation accuracy; above it, the CPU, its instruction sets and the one oneDNN
+ran with (ONEDNN_MAX_CPU_ISA=AVX2 makes an AVX-512 CPU run an AVX2 one's kernels).
 """
 
 import argparse
 import json
+import math
+import os
+import platform
+import re
 import resource
 import subprocess
 import sys
@@ -51,14 +58,20 @@ def notebook_run(name: str, block: dict, seed: int, data: Path, epochs: int) -> 
                         callbacks=[timer], verbose=0)
     steady = float(np.median(seconds[1:] or seconds))
     return _result(first=seconds[0], steady=steady, fit=sum(seconds), samples_per_second=len(y) / steady,
-                   val_accuracy=history.history["val_accuracy"][-1])
+                   val_accuracy=history.history["val_accuracy"][-1], flops=training_flops_per_sample(model))
 
 
 def pipeline_run(name: str, block: dict, params: dict, data: Path, epochs: int) -> dict:
     """The train stage's own path, with its defaults."""
+    from gtzan.architectures import build_model
+    from gtzan.prepared import load_summary
+
     metrics = train_stage_metrics(name, block, params, data, epochs)
+    model = build_model(name, np.load(data / "val" / "spectrograms.npy", mmap_mode="r").shape[1:],
+                        load_summary(data)["num_classes"], hyperparameters=block.get("architecture") or {})
     return _result(first=metrics["first_epoch_seconds"], steady=metrics["seconds_per_epoch"], fit=metrics["train_seconds"],
-                   samples_per_second=metrics["samples_per_second"], val_accuracy=metrics["eval"]["accuracy"])
+                   samples_per_second=metrics["samples_per_second"], val_accuracy=metrics["eval"]["accuracy"],
+                   flops=training_flops_per_sample(model))
 
 
 def train_stage_metrics(name: str, block: dict, params: dict, data: Path, epochs: int) -> dict:
@@ -85,8 +98,12 @@ def train_stage_metrics(name: str, block: dict, params: dict, data: Path, epochs
     return metrics
 
 
-def _result(*, first: float, steady: float, fit: float, samples_per_second: float, val_accuracy: float) -> dict:
+def _result(*, first: float, steady: float, fit: float, samples_per_second: float, val_accuracy: float, flops: float) -> dict:
+    import keras
+
     return {
+        "precision": keras.mixed_precision.global_policy().name,
+        "gflops_per_second": round(samples_per_second * flops / 1e9, 1),
         "first_epoch_seconds": round(first, 2),
         "seconds_per_epoch": round(steady, 3),
         "samples_per_second": round(samples_per_second),
@@ -94,6 +111,66 @@ def _result(*, first: float, steady: float, fit: float, samples_per_second: floa
         "val_accuracy": round(float(val_accuracy), 4),
         "peak_rss_gib": round(peak_rss_kib() / 1024**2, 2),
     }
+
+
+def training_flops_per_sample(model) -> float:
+    """The floating-point operations of one training step per sample: 3 x the forward pass's (the
+    backward pass costs about twice the forward one), counting the multiply-adds of convolutions,
+    dense and recurrent layers, which carry nearly all of them."""
+    return 3.0 * forward_flops(model)
+
+
+def forward_flops(layer) -> float:
+    """2 x the multiply-adds of one sample's forward pass through layer (a model: through all its layers)."""
+    from keras import layers
+
+    if hasattr(layer, "layers"):  # a model, or a model inside one (ResNet-50's backbone)
+        return sum(forward_flops(inner) for inner in layer.layers)
+    if isinstance(layer, layers.Conv2D):
+        kernel_height, kernel_width, inputs, outputs = layer.kernel.shape
+        _, height, width, _ = layer.output.shape
+        return 2.0 * height * width * kernel_height * kernel_width * inputs * outputs
+    if isinstance(layer, layers.Dense):
+        inputs, outputs = layer.kernel.shape
+        return 2.0 * math.prod(layer.input.shape[1:-1]) * inputs * outputs
+    recurrent = [layer.forward_layer, layer.backward_layer] if isinstance(layer, layers.Bidirectional) else [layer]
+    if all(isinstance(cell, (layers.LSTM, layers.GRU)) for cell in recurrent):
+        steps, features = layer.input.shape[1:]
+        return sum(2.0 * steps * (4 if isinstance(cell, layers.LSTM) else 3) * cell.units * (features + cell.units)
+                   for cell in recurrent)
+    return 0.0
+
+
+def cpu_description() -> tuple[str, float | None]:
+    """What the CPU is and can do, and its nominal float32 peak in GFLOP/s (cores x clock x FLOP per cycle of
+    the widest FMA oneDNN uses: 32 with AVX2, 64 with AVX-512), or None where /proc/cpuinfo is missing."""
+    cpuinfo = Path("/proc/cpuinfo")
+    isa = onednn_isa()
+    limit = os.environ.get("ONEDNN_MAX_CPU_ISA")
+    where = f"oneDNN ISA: {isa}" + (f" (ONEDNN_MAX_CPU_ISA={limit})" if limit else "")
+    if not cpuinfo.exists():
+        return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; {where}", None
+    text = cpuinfo.read_text()
+    model = re.search(r"^model name\s*:\s*(.+)$", text, re.M)
+    clock = re.search(r"^cpu MHz\s*:\s*([\d.]+)$", text, re.M)
+    flags = set(re.search(r"^flags\s*:\s*(.+)$", text, re.M).group(1).split())
+    shown = [flag for flag in ("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16") if flag in flags]
+    cores = os.cpu_count() or 1
+    per_cycle = 64 if "AVX-512" in isa else 32 if "AVX2" in isa else 8
+    peak = cores * float(clock.group(1)) / 1000 * per_cycle if clock else None
+    description = (f"{model.group(1) if model else 'CPU'}, {cores} cores"
+                   + (f" at {float(clock.group(1)) / 1000:.2f} GHz" if clock else "")
+                   + f"; flags: {' '.join(shown) or 'none of avx2, fma, avx512f'}; {where}")
+    return description, peak
+
+
+def onednn_isa() -> str:
+    """The instruction set oneDNN runs TensorFlow's kernels with, as ONEDNN_VERBOSE reports it for one convolution."""
+    probe = "import tensorflow as tf; tf.nn.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([3, 3, 1, 2]), 1, 'SAME')"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env={**os.environ, "ONEDNN_VERBOSE": "1"})
+    found = re.search(r"onednn_verbose,.*info,cpu,isa:(.+)", done.stdout + done.stderr)
+    return found.group(1).strip() if found else "unknown (oneDNN reported none)"
 
 
 def synthetic_data(params: dict, directory: Path, songs_per_genre: int = 100) -> Path:
@@ -137,16 +214,21 @@ def count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def table(results: dict[str, dict[str, dict]], epochs: int, overrides: list[str], planned: dict[str, int]) -> str:
+def table(results: dict[str, dict[str, dict]], epochs: int, overrides: list[str], planned: dict[str, int],
+          cpu: tuple[str, float | None]) -> str:
     """The table, and what a run of the planned epochs (params.yaml's) would take: the first epoch
     plus the others at the steady rate."""
+    description, peak = cpu
     rows = [
+        f"CPU: {description}" + (f"; nominal float32 peak {peak:,.0f} GFLOP/s." if peak else "."),
+        "",
         f"{count(epochs, 'epoch')} each; seconds per epoch: the median after the first; speed-up: notebook fit time / train stage fit time;"
+        f" GFLOP/s: samples/s x 3 x the forward pass's FLOPs (convolutions, dense and recurrent layers);"
         f" planned: the estimated time of params.yaml's epochs."
         + (f" Train stage params: {', '.join(overrides)}." if overrides else ""),
         "",
-        "| architecture | way | first epoch s | s/epoch | samples/s | fit s | speed-up | peak RSS GiB | val accuracy | planned |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| architecture | way | precision | first epoch s | s/epoch | samples/s | GFLOP/s | fit s | speed-up | peak RSS GiB | val accuracy | planned |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     totals = {"notebook": 0.0, "pipeline": 0.0}
     for name, ways in results.items():
@@ -155,9 +237,10 @@ def table(results: dict[str, dict[str, dict]], epochs: int, overrides: list[str]
             result = ways[way]
             estimate = result["first_epoch_seconds"] + (planned[name] - 1) * result["seconds_per_epoch"]
             totals[way] += estimate
+            share = f" ({result['gflops_per_second'] / peak:.0%})" if peak else ""
             rows.append(
-                f"| {name} | {label} | {result['first_epoch_seconds']:.1f} | {result['seconds_per_epoch']:.2f} | "
-                f"{result['samples_per_second']:,} | {result['fit_seconds']:.1f} | "
+                f"| {name} | {label} | {result['precision']} | {result['first_epoch_seconds']:.1f} | {result['seconds_per_epoch']:.2f} | "
+                f"{result['samples_per_second']:,} | {result['gflops_per_second']:,.1f}{share} | {result['fit_seconds']:.1f} | "
                 f"{f'{speed_up:.2f}x' if way == 'pipeline' else ''} | {result['peak_rss_gib']:.2f} | {result['val_accuracy']:.3f} | "
                 f"{count(planned[name], 'epoch')}: {duration(estimate)} |"
             )
@@ -211,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
                for way in ("notebook", "pipeline")}
         for name in args.models
     }
-    text = table(results, args.epochs, args.set, {name: params['models'][name]['epochs'] for name in args.models})
+    text = table(results, args.epochs, args.set, {name: params['models'][name]['epochs'] for name in args.models},
+                 cpu_description())
     print(text)
     args.out.write_text(text)
     print(f"Written to {args.out}")

@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
-
 from gtzan import compare
 from gtzan.errors import UserError
 from gtzan.songs import song_outcomes
@@ -72,11 +70,29 @@ def predict_probabilities(model: "keras.Model", spectrograms: np.ndarray) -> np.
     return model.predict(spectrograms, batch_size=PREDICT_BATCH_SIZE, verbose=0)
 
 
+def confusion_matrix(actual: np.ndarray, predicted: np.ndarray, num_classes: int) -> np.ndarray:
+    """(actual, predicted) counts, shape (num_classes, num_classes)."""
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (actual, predicted), 1)
+    return matrix
+
+
+def precision_recall_f1(confusion: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per class: precision, recall, F1 (0 where undefined, as for a class never predicted) and support."""
+    true_positives = np.diag(confusion).astype(np.float64)
+    predicted_counts, support = confusion.sum(axis=0), confusion.sum(axis=1)
+    precision = np.divide(true_positives, predicted_counts, out=np.zeros_like(true_positives), where=predicted_counts > 0)
+    recall = np.divide(true_positives, support, out=np.zeros_like(true_positives), where=support > 0)
+    denominator = precision + recall
+    f1 = np.divide(2 * precision * recall, denominator, out=np.zeros_like(true_positives), where=denominator > 0)
+    return precision, recall, f1, support
+
+
 def scores(actual: np.ndarray, predicted: np.ndarray, class_names: list[str]) -> dict:
     """Per-genre precision/recall/F1/support, the confusion matrix and the most frequent confusions."""
-    labels = list(range(len(class_names)))
-    confusion = confusion_matrix(actual, predicted, labels=labels)
-    precision, recall, f1, support = precision_recall_fscore_support(actual, predicted, labels=labels, zero_division=0)
+    labels = range(len(class_names))
+    confusion = confusion_matrix(actual, predicted, len(class_names))
+    precision, recall, f1, support = precision_recall_f1(confusion)
     per_genre = {
         name: {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4), "support": int(s)}
         for name, p, r, f, s in zip(class_names, precision, recall, f1, support)
@@ -121,7 +137,7 @@ def write_evaluation(
     members: the ensemble's members, recorded in metrics.json.
     """
     predicted = probabilities.argmax(axis=1)
-    _, _, f1, support = precision_recall_fscore_support(actual, predicted, labels=range(len(class_names)), zero_division=0)
+    _, _, f1, support = precision_recall_f1(confusion_matrix(actual, predicted, len(class_names)))
     segment = compare.accuracy(predicted == actual, song_ids, seed=seed).rounded()
     metrics = {"accuracy": segment.value, "accuracy_ci_low": segment.low, "accuracy_ci_high": segment.high,
                "macro_f1": round(float(f1[support > 0].mean()), 6)}
