@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 import yaml
 
+import gtzan  # noqa: F401  (before any test imports TensorFlow: the project's oneDNN default, as in its stages)
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 

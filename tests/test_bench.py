@@ -2,14 +2,27 @@
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 from conftest import read_committed_yaml, write_prepared
 
-from gtzan.bench import forward_flops, main
+from gtzan.bench import forward_flops, main, notebook_environment
 from gtzan.train import automatic_precision
+
+
+def test_the_notebook_way_gets_tensorflows_own_choice_of_kernels_and_the_user_has_the_last_word(monkeypatch):
+    import gtzan
+
+    monkeypatch.setattr(gtzan, "ONEDNN_SET_BY_USER", False)
+    flags = set(Path("/proc/cpuinfo").read_text().split())
+    tensorflows_choice = "1" if flags & {"avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_int8", "amx_bf16"} else "0"
+    assert notebook_environment()["TF_ENABLE_ONEDNN_OPTS"] == tensorflows_choice
+    monkeypatch.setattr(gtzan, "ONEDNN_SET_BY_USER", True)
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    assert notebook_environment()["TF_ENABLE_ONEDNN_OPTS"] == "0"
 
 
 def test_forward_flops_count_the_multiply_adds_of_convolutions_dense_and_recurrent_layers():
@@ -38,10 +51,10 @@ def test_the_benchmark_trains_both_ways_and_writes_its_table(tmp_path, capsys):
     assert re.match(r"CPU: .+, \d+ cores.*; oneDNN ISA: \S.*", text), "the CPU and the instruction set the kernels ran with"
     rows = [line for line in text.splitlines() if line.startswith("| parallel_cnn |")]
     assert [row.split(" | ")[1] for row in rows] == ["notebook", "train stage"]
-    assert rows[0].split(" | ")[2] == "float32", "the notebook way is Keras' default"
+    assert rows[0].split(" | ")[2] in ("oneDNN, float32", "Eigen, float32"), "the notebook way: TensorFlow's and Keras' defaults"
     cells = rows[1].strip("| ").split(" | ")
-    precision, first, steady, samples, gflops, fit, speed_up, rss, accuracy, planned = cells[2:]
-    assert precision == automatic_precision(), "params.yaml's train.precision: auto"
+    kernels_and_precision, first, steady, samples, gflops, fit, speed_up, rss, accuracy, planned = cells[2:]
+    assert kernels_and_precision == f"oneDNN, {automatic_precision()}", "the project's kernels, params.yaml's train.precision: auto"
     assert float(first) > 0 and float(steady) > 0 and float(fit) > 0 and int(samples.replace(",", "")) > 0
     # 3 x parallel_cnn's 3.4 MFLOP forward pass per sample
     assert float(gflops.split()[0]) == pytest.approx(int(samples.replace(",", "")) * 3 * 3.40e6 / 1e9, rel=0.05)

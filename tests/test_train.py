@@ -1,6 +1,7 @@
 """The train stage's logic: params validation, the input pipeline, reproducible runs, metrics."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -252,15 +253,18 @@ def test_precision_is_checked_and_auto_picks_what_the_hardware_runs_fast():
     assert set_precision("auto") == automatic_precision()
 
 
-@pytest.mark.parametrize("gpu_capability, cpu_flags, expected", [
-    ((8, 0), {"avx2"}, "mixed_float16"),  # tensor cores
-    ((6, 1), {"avx512_bf16"}, "float32"),  # a GPU without tensor cores: its CPU does not count
-    (None, {"avx2", "avx512f", "avx512_bf16"}, "mixed_bfloat16"),
-    (None, {"amx_bf16"}, "mixed_bfloat16"),
-    (None, {"avx2", "fma", "avx512f"}, "float32"),  # AVX-512 without bfloat16
+@pytest.mark.parametrize("gpu_capability, cpu_flags, onednn_max_isa, expected", [
+    ((8, 0), {"avx2"}, None, "mixed_float16"),  # tensor cores
+    ((6, 1), {"avx512_bf16"}, None, "float32"),  # a GPU without tensor cores: its CPU does not count
+    (None, {"avx2", "avx512f", "avx512_bf16"}, None, "mixed_bfloat16"),
+    (None, {"amx_bf16"}, None, "mixed_bfloat16"),
+    (None, {"avx2", "fma", "avx512f"}, None, "float32"),  # AVX-512 without bfloat16
+    (None, {"avx2", "avx512f", "avx512_bf16"}, "AVX2", "float32"),  # oneDNN held to an AVX2 CPU's kernels
+    (None, {"avx2", "avx512f", "avx512_bf16"}, "avx512_core_vnni", "float32"),
+    (None, {"avx2", "avx512f", "avx512_bf16"}, "AVX512_CORE_BF16", "mixed_bfloat16"),
 ])
-def test_auto_precision_follows_the_hardware(gpu_capability, cpu_flags, expected):
-    assert precision_for(gpu_capability=gpu_capability, cpu_flags=cpu_flags) == expected
+def test_auto_precision_follows_the_hardware(gpu_capability, cpu_flags, onednn_max_isa, expected):
+    assert precision_for(gpu_capability=gpu_capability, cpu_flags=cpu_flags, onednn_max_isa=onednn_max_isa) == expected
 
 
 @pytest.mark.parametrize("name", architecture_names())
@@ -294,3 +298,14 @@ def test_two_devices_train_as_one_device_train_as_one_device_with_the_same_globa
     assert mirrored["eval"]["loss"] == pytest.approx(single["eval"]["loss"], rel=1e-4)
     assert mirrored["val_loss_best"] == pytest.approx(single["val_loss_best"], rel=1e-4)
     assert keras.models.load_model(tmp_path / "mirrored" / "model.keras").count_params() == 61_071
+
+
+@pytest.mark.parametrize("setting, enabled", [(None, "True"), ("0", "False")])
+def test_the_project_runs_onednn_kernels_on_every_cpu_unless_the_environment_says_otherwise(setting, enabled):
+    """TensorFlow alone turns them on only on CPUs with AVX512-VNNI, AVX512-BF16, AVX-VNNI or AMX."""
+    environment = {key: value for key, value in os.environ.items() if key != "TF_ENABLE_ONEDNN_OPTS"}
+    if setting is not None:
+        environment["TF_ENABLE_ONEDNN_OPTS"] = setting
+    script = "import gtzan\nfrom tensorflow.python.util import _pywrap_util_port\nprint(_pywrap_util_port.IsMklEnabled())"
+    shown = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True)
+    assert shown.stdout.split() == [enabled]

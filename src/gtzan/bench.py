@@ -4,16 +4,23 @@
     python -m gtzan.bench --models cnn_gru --epochs 3 --out bench.md
 
 For each architecture it trains (a) the notebook way: the spec's model, `model.fit` on NumPy
-arrays with Keras' defaults (fp32, no op determinism), batch 128, validation every epoch, written
+arrays with Keras' defaults (fp32, no op determinism) and TensorFlow's own choice of CPU kernels
+(oneDNN's or Eigen's), batch 128, validation every epoch, written
 here apart from the project's training code but for its optimizer table; and (b) through
 gtzan.train.train_model with the params.yaml defaults of its `models.<name>` block (epochs set by
 --epochs), exactly as the train stage does. Both take the optimizer and learning rate of that block
 and params.yaml's seed. Every run is a fresh process, one after the other, so that its peak RSS is
-its own. It prints a table and writes it to --out: the precision each way computed in, seconds
+its own. It prints a table and writes it to --out: the kernels and precision each way ran, seconds
 of the first epoch (which traces the graph) and the median of the rest, samples per second, the
 achieved GFLOP/s (and its share of the CPU's nominal peak), the fit's wall time, the speed-up, peak
 RSS and the final validation accuracy; above it, the CPU, its instruction sets and the one oneDNN
 ran with (ONEDNN_MAX_CPU_ISA=AVX2 makes an AVX-512 CPU run an AVX2 one's kernels).
+
+An AVX2 CPU, emulated on an AVX-512 one, as TensorFlow alone runs it (Eigen's kernels) and as this
+project does (oneDNN's):
+
+    TF_ENABLE_ONEDNN_OPTS=0 python -m gtzan.bench --set train.precision=float32
+    ONEDNN_MAX_CPU_ISA=AVX2 python -m gtzan.bench
 """
 
 import argparse
@@ -100,9 +107,11 @@ def train_stage_metrics(name: str, block: dict, params: dict, data: Path, epochs
 
 def _result(*, first: float, steady: float, fit: float, samples_per_second: float, val_accuracy: float, flops: float) -> dict:
     import keras
+    from tensorflow.python.util import _pywrap_util_port
 
     return {
         "precision": keras.mixed_precision.global_policy().name,
+        "kernels": "oneDNN" if _pywrap_util_port.IsMklEnabled() else "Eigen",
         "gflops_per_second": round(samples_per_second * flops / 1e9, 1),
         "first_epoch_seconds": round(first, 2),
         "seconds_per_epoch": round(steady, 3),
@@ -139,6 +148,20 @@ def forward_flops(layer) -> float:
         return sum(2.0 * steps * (4 if isinstance(cell, layers.LSTM) else 3) * cell.units * (features + cell.units)
                    for cell in recurrent)
     return 0.0
+
+
+def notebook_environment() -> dict[str, str]:
+    """The environment a notebook runs in: TensorFlow's own choice of CPU kernels (oneDNN's only on CPUs
+    with AVX512-VNNI, AVX512-BF16, AVX-VNNI or AMX), not this project's default, unless the user set one."""
+    import gtzan
+
+    environment = dict(os.environ)
+    if gtzan.ONEDNN_SET_BY_USER:
+        return environment
+    cpuinfo = Path("/proc/cpuinfo")
+    flags = set(cpuinfo.read_text().split()) if cpuinfo.exists() else set()
+    neural_network_features = {"avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_int8", "amx_bf16"}
+    return {**environment, "TF_ENABLE_ONEDNN_OPTS": "1" if flags & neural_network_features else "0"}
 
 
 def cpu_description() -> tuple[str, float | None]:
@@ -199,11 +222,12 @@ def peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def run_in_fresh_process(way: str, name: str, data: Path, epochs: int, params_file: Path, overrides: list[str]) -> dict:
+def run_in_fresh_process(way: str, name: str, data: Path, epochs: int, params_file: Path, overrides: list[str],
+                         environment: dict[str, str]) -> dict:
     command = [sys.executable, "-m", "gtzan.bench", "--one", way, "--models", name, "--data", str(data),
                "--epochs", str(epochs), "--params", str(params_file), *(f"--set={item}" for item in overrides)]
     print(f"{name}: training the {way} way for {count(epochs, 'epoch')} ...", flush=True)
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True, env=environment)
     if done.returncode != 0:
         sys.exit(f"ERROR: the {way} run of {name} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -227,7 +251,7 @@ def table(results: dict[str, dict[str, dict]], epochs: int, overrides: list[str]
         f" planned: the estimated time of params.yaml's epochs."
         + (f" Train stage params: {', '.join(overrides)}." if overrides else ""),
         "",
-        "| architecture | way | precision | first epoch s | s/epoch | samples/s | GFLOP/s | fit s | speed-up | peak RSS GiB | val accuracy | planned |",
+        "| architecture | way | kernels, precision | first epoch s | s/epoch | samples/s | GFLOP/s | fit s | speed-up | peak RSS GiB | val accuracy | planned |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     totals = {"notebook": 0.0, "pipeline": 0.0}
@@ -239,7 +263,7 @@ def table(results: dict[str, dict[str, dict]], epochs: int, overrides: list[str]
             totals[way] += estimate
             share = f" ({result['gflops_per_second'] / peak:.0%})" if peak else ""
             rows.append(
-                f"| {name} | {label} | {result['precision']} | {result['first_epoch_seconds']:.1f} | {result['seconds_per_epoch']:.2f} | "
+                f"| {name} | {label} | {result['kernels']}, {result['precision']} | {result['first_epoch_seconds']:.1f} | {result['seconds_per_epoch']:.2f} | "
                 f"{result['samples_per_second']:,} | {result['gflops_per_second']:,.1f}{share} | {result['fit_seconds']:.1f} | "
                 f"{f'{speed_up:.2f}x' if way == 'pipeline' else ''} | {result['peak_rss_gib']:.2f} | {result['val_accuracy']:.3f} | "
                 f"{count(planned[name], 'epoch')}: {duration(estimate)} |"
@@ -289,8 +313,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.data.exists() and args.data in (Path("data/prepared"), Path("bench/prepared")):
         args.data = synthetic_data(params, Path("bench"))
+    environments = {"notebook": notebook_environment(), "pipeline": dict(os.environ)}
     results = {
-        name: {way: run_in_fresh_process(way, name, args.data, args.epochs, args.params, args.set)
+        name: {way: run_in_fresh_process(way, name, args.data, args.epochs, args.params, args.set, environments[way])
                for way in ("notebook", "pipeline")}
         for name in args.models
     }

@@ -4,6 +4,7 @@ Compilation and training of every architecture happen here and nowhere else.
 """
 
 import math
+import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -118,8 +119,9 @@ PRECISIONS = ["auto", "float32", "mixed_bfloat16", "mixed_float16"]
 def set_precision(setting: str) -> str:
     """Set Keras' global dtype policy from params.yaml train.precision and return it.
 
-    auto: mixed_bfloat16 on a CPU with native bfloat16 (AVX512-BF16 or AMX), mixed_float16 on a
-    GPU with tensor cores (compute capability 7.0 or later), float32 elsewhere. Variables stay
+    auto: mixed_bfloat16 on a CPU with native bfloat16 (AVX512-BF16 or AMX) that oneDNN may use
+    (ONEDNN_MAX_CPU_ISA, if set, allows it), mixed_float16 on a GPU with tensor cores (compute
+    capability 7.0 or later), float32 elsewhere. Variables stay
     float32 either way, and every architecture's softmax layer is float32.
     """
     if setting not in PRECISIONS:
@@ -134,13 +136,18 @@ def automatic_precision() -> str:
     gpus = tf.config.list_physical_devices("GPU")
     capability = tf.config.experimental.get_device_details(gpus[0]).get("compute_capability", (0, 0)) if gpus else None
     flags = Path("/proc/cpuinfo").read_text().split() if Path("/proc/cpuinfo").exists() else []
-    return precision_for(gpu_capability=capability, cpu_flags=set(flags))
+    return precision_for(gpu_capability=capability, cpu_flags=set(flags), onednn_max_isa=os.environ.get("ONEDNN_MAX_CPU_ISA"))
 
 
-def precision_for(*, gpu_capability: tuple[int, int] | None, cpu_flags: set[str]) -> str:
+# ONEDNN_MAX_CPU_ISA values that stop oneDNN short of bfloat16 instructions (an AVX2 machine's kernels)
+ISAS_WITHOUT_BFLOAT16 = {"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI"}
+
+
+def precision_for(*, gpu_capability: tuple[int, int] | None, cpu_flags: set[str], onednn_max_isa: str | None = None) -> str:
     if gpu_capability is not None:
         return "mixed_float16" if gpu_capability >= (7, 0) else "float32"
-    return "mixed_bfloat16" if {"avx512_bf16", "amx_bf16"} & cpu_flags else "float32"
+    native_bfloat16 = {"avx512_bf16", "amx_bf16"} & cpu_flags and (onednn_max_isa or "").upper() not in ISAS_WITHOUT_BFLOAT16
+    return "mixed_bfloat16" if native_bfloat16 else "float32"
 
 
 def distribution_strategy() -> tf.distribute.Strategy:
