@@ -17,9 +17,13 @@ def test_the_notebook_way_gets_tensorflows_own_choice_of_kernels_and_the_user_ha
     import gtzan
 
     monkeypatch.setattr(gtzan, "ONEDNN_SET_BY_USER", False)
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
     flags = set(Path("/proc/cpuinfo").read_text().split())
     tensorflows_choice = "1" if flags & {"avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_int8", "amx_bf16"} else "0"
     assert notebook_environment()["TF_ENABLE_ONEDNN_OPTS"] == tensorflows_choice
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")  # an AVX2 CPU, emulated: TensorFlow would not turn oneDNN on
+    assert notebook_environment()["TF_ENABLE_ONEDNN_OPTS"] == "0"
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA")
     monkeypatch.setattr(gtzan, "ONEDNN_SET_BY_USER", True)
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
     assert notebook_environment()["TF_ENABLE_ONEDNN_OPTS"] == "0"

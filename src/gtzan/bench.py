@@ -161,7 +161,9 @@ def notebook_environment() -> dict[str, str]:
     cpuinfo = Path("/proc/cpuinfo")
     flags = set(cpuinfo.read_text().split()) if cpuinfo.exists() else set()
     neural_network_features = {"avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_int8", "amx_bf16"}
-    return {**environment, "TF_ENABLE_ONEDNN_OPTS": "1" if flags & neural_network_features else "0"}
+    # an older CPU emulated with ONEDNN_MAX_CPU_ISA has none of them
+    emulated_without = environment.get("ONEDNN_MAX_CPU_ISA", "").upper() in {"SSE41", "AVX", "AVX2", "AVX512_CORE"}
+    return {**environment, "TF_ENABLE_ONEDNN_OPTS": "1" if flags & neural_network_features and not emulated_without else "0"}
 
 
 def cpu_description() -> tuple[str, float | None]:
