@@ -6,7 +6,7 @@ from typing import Callable
 
 import yaml
 
-from gtzan.errors import UserError, is_integer
+from gtzan.errors import UserError, check_integer
 
 PARAMS_FILE = Path("params.yaml")
 
@@ -20,10 +20,7 @@ def load_params(path: Path = PARAMS_FILE) -> dict:
 
 def seed_param(params: dict) -> int:
     """params.yaml's `seed`, checked: a non-negative integer."""
-    seed = params.get("seed")
-    if not is_integer(seed) or seed < 0:
-        raise UserError(f"params.yaml seed must be a non-negative integer, got {seed!r}")
-    return seed
+    return check_integer("params.yaml seed", params.get("seed"), minimum=0)
 
 
 def set_param(params: dict, key: str, value) -> None:

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 import tensorflow as tf
 
-from gtzan.errors import UserError, is_integer
+from gtzan.errors import UserError, check_integer
 
 # Power below this (-100 dB) is clipped, so silence maps to a finite floor.
 POWER_FLOOR = 1e-10
@@ -38,9 +38,7 @@ class FrontEnd:
     def __post_init__(self):
         sizes = ("sample_rate", "frame_length", "frame_step", "num_mel_bins", "segment_frames", "segments_per_clip")
         for name in sizes:
-            value = getattr(self, name)
-            if not is_integer(value) or value <= 0:
-                raise UserError(f"FrontEnd.{name} must be a positive integer, got {value!r}")
+            check_integer(f"FrontEnd.{name}", getattr(self, name))
         if self.lower_edge_hertz < 0:
             raise UserError(f"FrontEnd.lower_edge_hertz must be >= 0, got {self.lower_edge_hertz}")
         if self.upper_edge_hertz <= self.lower_edge_hertz:

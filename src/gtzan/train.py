@@ -20,7 +20,7 @@ from dvclive.keras import DVCLiveCallback
 from gtzan.architectures import build_model, check_hyperparameters
 from gtzan.architectures.blocks import plain_keras
 from gtzan.checkpoint import Checkpoint, fingerprint
-from gtzan.errors import UserError, is_integer
+from gtzan.errors import UserError, check_integer
 
 # constant: the optimizer's learning rate throughout; cosine: cosine decay to 0 over all epochs;
 # plateau: halve it whenever the validation loss has not improved for 3 epochs.
@@ -66,9 +66,7 @@ class TrainingConfig:
 
     def _check(self, where: str) -> None:
         for key in ("epochs", "batch_size"):
-            value = getattr(self, key)
-            if not is_integer(value) or value < 1:
-                raise UserError(f"{where}.{key} must be a positive integer, got {value!r}")
+            check_integer(f"{where}.{key}", getattr(self, key))
         if self.optimizer not in OPTIMIZERS:
             raise UserError(f"{where}.optimizer '{self.optimizer}' is unknown; valid optimizers are {sorted(OPTIMIZERS)}")
         if not isinstance(self.learning_rate, float) or self.learning_rate <= 0:
@@ -238,8 +236,7 @@ def train_model(
     """
     seed_everything(seed, deterministic)
     policy = set_precision(precision)
-    if not is_integer(steps_per_execution) or steps_per_execution < 1:
-        raise UserError(f"params.yaml train.steps_per_execution must be a positive integer, got {steps_per_execution!r}")
+    check_integer("params.yaml train.steps_per_execution", steps_per_execution)
     strategy = distribution_strategy()
     checkpoint = Checkpoint(checkpoint_path, fingerprint(
         params={"model": name, **_flat(config), "seed": seed, "deterministic": deterministic, "precision": policy,
