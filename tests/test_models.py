@@ -13,6 +13,7 @@ from keras import layers
 
 from gtzan.architectures import architecture_names, build_model, builder, hyperparameter_names
 from gtzan.architectures.blocks import SubsampledPointwiseConv2D, plain_keras
+from gtzan.train import automatic_precision
 
 # keras' own saving code converts variables with np.array(x), which numpy 2 flags; nothing here to fix.
 NUM_CLASSES = 8
@@ -240,8 +241,12 @@ def test_resnet50_starts_from_the_weights_a_plain_keras_resnet50_gets_from_the_s
 
 
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
-@pytest.mark.parametrize(("size", "strides"), [((5, 5), (2, 2)), ((7, 4), (3, 2)), ((5, 6), (1, 2))])
+# Not a stride of 1 beside a larger one: oneDNN 3.7's AVX2 kernels compute the weight gradient of such a
+# strided 1x1 convolution wrongly (over 5x6 with strides (1, 2): 40 % off; none of the architectures has one).
+@pytest.mark.parametrize(("size", "strides"), [((5, 5), (2, 2)), ((7, 4), (3, 2)), ((5, 6), (2, 3))])
 def test_a_subsampled_pointwise_convolution_equals_the_strided_one_it_replaces(dtype, size, strides):
+    if dtype == "bfloat16" and automatic_precision() != "mixed_bfloat16":
+        pytest.skip("oneDNN has no bfloat16 convolution on this CPU (train.precision refuses mixed_bfloat16 here)")
     keras.utils.set_random_seed(0)
     strided = layers.Conv2D(filters=6, kernel_size=1, strides=strides, activation="relu", dtype=dtype)
     x = keras.ops.convert_to_tensor(np.random.default_rng(0).normal(size=(3, *size, 4)), dtype=dtype)

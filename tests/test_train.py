@@ -10,6 +10,7 @@ import pytest
 from conftest import REPO_ROOT, fake_segments, read_committed_yaml
 
 import keras
+import tensorflow as tf
 
 import gtzan.train
 from gtzan.architectures import architecture_names, build_model
@@ -249,8 +250,17 @@ def test_a_learning_rate_that_diverges_stops_the_run_without_a_model(tmp_path):
 def test_precision_is_checked_and_auto_picks_what_the_hardware_runs_fast():
     with pytest.raises(UserError, match=r"train.precision must be one of \['auto', 'float32', 'mixed_bfloat16', 'mixed_float16'\], got 'half'"):
         set_precision("half")
-    assert set_precision("mixed_bfloat16") == "mixed_bfloat16" and keras.mixed_precision.global_policy().name == "mixed_bfloat16"
+    assert set_precision("float32") == "float32" and keras.mixed_precision.global_policy().name == "float32"
     assert set_precision("auto") == automatic_precision()
+
+
+def test_bfloat16_is_refused_on_a_cpu_without_bfloat16_instructions(monkeypatch):
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")  # this CPU as oneDNN sees it: no bfloat16, whatever it has
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("a GPU runs bfloat16 whatever the CPU")
+    with pytest.raises(UserError, match=r"train.precision is mixed_bfloat16, but this CPU has no bfloat16 instructions "
+                                        r"that oneDNN may use .*: set train.precision to auto or float32"):
+        set_precision("mixed_bfloat16")
 
 
 @pytest.mark.parametrize("gpu_capability, cpu_flags, onednn_max_isa, expected", [
@@ -269,7 +279,7 @@ def test_auto_precision_follows_the_hardware(gpu_capability, cpu_flags, onednn_m
 
 @pytest.mark.parametrize("name", architecture_names())
 def test_under_mixed_precision_every_softmax_is_float32(name):
-    set_precision("mixed_bfloat16")
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")  # building the model runs no bfloat16 kernel
     model = build_model(name, (80, 80, 1), 8)
     assert model.get_layer("probabilities").compute_dtype == "float32"
     assert all(variable.dtype == "float32" for variable in model.trainable_variables)

@@ -125,6 +125,10 @@ def set_precision(setting: str) -> str:
     if setting not in PRECISIONS:
         raise UserError(f"params.yaml train.precision must be one of {PRECISIONS}, got {setting!r}")
     policy = automatic_precision() if setting == "auto" else setting
+    if policy == "mixed_bfloat16" and not tf.config.list_physical_devices("GPU") and automatic_precision() != policy:
+        # oneDNN cannot even build a bfloat16 convolution there ("could not create a primitive descriptor")
+        raise UserError("params.yaml train.precision is mixed_bfloat16, but this CPU has no bfloat16 instructions that "
+                        "oneDNN may use (AVX512-BF16 or AMX): set train.precision to auto or float32")
     keras.mixed_precision.set_global_policy(policy)
     return policy
 
