@@ -243,6 +243,7 @@ def test_a_subset_of_members_rescores_the_ensemble_and_a_non_members_change_leav
 
 @pytest.mark.slow
 def test_dvc_plots_show_draws_every_curve_and_confusion_matrix_offline(repo):
+    assert json.loads(repo.dvc("plots", "show", "--json")).get("errors", []) == [], "every plot file is one DVC can draw"
     repo.dvc("plots", "show", "-o", "plots_html")
     assert_draws_offline(repo.path / "plots_html/index.html")
     html = (repo.path / "plots_html/index.html").read_text()
@@ -333,6 +334,7 @@ def test_experiments_on_model_name_retrain_nothing_and_diff(repo):
     shown = json.loads(repo.dvc("exp", "show", "--json"))
     assert "study-" in json.dumps(shown)
 
+    assert json.loads(repo.dvc("plots", "diff", *experiments.values(), "--json")).get("errors", []) == []
     repo.dvc("plots", "diff", *experiments.values(), "-o", "diff_html")
     assert_draws_offline(repo.path / "diff_html/index.html")
     html = (repo.path / "diff_html/index.html").read_text()
