@@ -17,8 +17,13 @@ METRICS = ("loss", "accuracy")
 SPLITS = {"train": "train", "validation": "eval"}  # the report's names: DVCLive's
 
 
+def curves_dir(live_dir: Path) -> Path:
+    """The directory of every curve file: what each train stage declares as its plots."""
+    return Path(live_dir) / "plots" / "metrics"
+
+
 def curve_file(live_dir: Path, metric: str, split: str) -> Path:
-    return Path(live_dir) / "plots" / "metrics" / SPLITS[split] / f"{metric}.tsv"
+    return curves_dir(live_dir) / SPLITS[split] / f"{metric}.tsv"
 
 
 def read_curves(live_dir: Path) -> dict[str, dict[str, list[float]]]:

@@ -30,7 +30,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from gtzan import compare  # noqa: E402
-from gtzan.curves import METRICS, curve_file, read_curves  # noqa: E402
+from gtzan.curves import METRICS, curves_dir, read_curves  # noqa: E402
 from gtzan.errors import UserError  # noqa: E402
 from gtzan.evaluate import read_predictions  # noqa: E402
 from gtzan.prepared import describe_data  # noqa: E402
@@ -507,7 +507,7 @@ def write_headline(run: Run, out_dir: Path) -> None:
                 headline[f"val_{key}"] = run.scores[key]
     (out_dir / "metrics.json").write_text(json.dumps(headline, indent=2) + "\n")
     shutil.copyfile(run.predictions, out_dir / "predictions.csv")
-    shutil.copytree(curve_file(run.live_dir, METRICS[0], "train").parents[1], out_dir / "curves", dirs_exist_ok=True)
+    shutil.copytree(curves_dir(run.live_dir), out_dir / "curves", dirs_exist_ok=True)
 
 
 def _html_cell(cell: str) -> str:
