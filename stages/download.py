@@ -1,4 +1,4 @@
-"""Stage download: data.source -> RAW_DIR (train/ and val/ saved datasets, source.json)."""
+"""Stage download: data.source -> RAW_DIR (the Drive data's train/ and val/, or unsplit segments; source.json)."""
 
 import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
 import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
@@ -24,7 +24,6 @@ def main() -> None:
         songs_per_genre=params["data"]["synthetic"]["songs_per_genre"],
         frontend_settings=params["frontend"],
         genres=params["data"]["genres"],
-        split=params["data"]["split"],
     )
     print(f"{args.raw_dir}/ is ready ({info['source']}).")
 

@@ -1,4 +1,4 @@
-"""Stage ensemble: the members' validation probabilities, averaged -> metrics, scores and predictions like evaluate's, and a manifest for predict."""
+"""Stage ensemble: the members' probabilities on each scored side, averaged -> metrics, scores and predictions like evaluate's, and a manifest for predict."""
 
 import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
 import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
@@ -10,33 +10,39 @@ from pathlib import Path
 from gtzan.cli import load_params, run_stage, seed_param
 from gtzan.ensemble import mean_probabilities, resolve_members, write_manifest
 from gtzan.evaluate import write_evaluation
+from gtzan.prepared import SIDE_WORDS, describe_data, load_summary, scored_sides
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, required=True, help="the prepared data directory (its summary.json)")
     parser.add_argument("--members", type=Path, required=True, help="the directory of every architecture's predictions")
     parser.add_argument("--out", type=Path, required=True, help="the directory for metrics.json and scores.json")
-    parser.add_argument("--predictions", type=Path, required=True, help="the predictions CSV file to write")
+    parser.add_argument("--predictions", type=Path, required=True, help="the directory for each side's predictions CSV")
     parser.add_argument("--manifest", type=Path, required=True, help="the manifest to write, beside the member models")
     args = parser.parse_args()
 
     params = load_params()
     members = resolve_members(params["ensemble"]["members"], list(params["models"]))
-    probabilities, first = mean_probabilities([args.members / f"{name}.csv" for name in members])
+    summary = load_summary(args.data)
+    sides, class_names = {}, None
+    for side in scored_sides(summary):
+        sides[side], class_names = mean_probabilities([args.members / name / f"{side}.csv" for name in members])
     metrics, _ = write_evaluation(
         out_dir=args.out,
-        predictions_path=args.predictions,
-        actual=first.actual,
-        probabilities=probabilities,
-        class_names=first.class_names,
+        predictions_dir=args.predictions,
+        sides=sides,
+        class_names=class_names,
         seed=seed_param(params),
-        song_ids=first.song_ids,
+        data=describe_data(summary),
         members=members,
     )
     write_manifest(args.manifest, members)
-    songs = f", song accuracy {metrics['song_accuracy']:.3f}" if "song_accuracy" in metrics else ""
-    print(f"ensemble of {len(members)} ({', '.join(members)}): validation accuracy {metrics['accuracy']:.3f}{songs}, "
-          f"macro F1 {metrics['macro_f1']:.3f}")
+    for side in sides:
+        figures = metrics[side]
+        songs = f", song accuracy {figures['song_accuracy']:.3f}" if "song_accuracy" in figures else ""
+        print(f"ensemble of {len(members)} ({', '.join(members)}): {SIDE_WORDS[side]} accuracy {figures['accuracy']:.3f}{songs}, "
+              f"macro F1 {figures['macro_f1']:.3f}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Stage prepare: RAW_DIR -> PREPARED_DIR (validated, standardized, canonical arrays)."""
+"""Stage prepare: RAW_DIR -> PREPARED_DIR (validated, split by data.split, standardized, canonical arrays)."""
 
 import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
 import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from gtzan.cli import load_params, run_stage
+from gtzan.cli import load_params, run_stage, seed_param
 from gtzan.prepare import prepare_data
 
 
@@ -15,12 +15,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("raw_dir", type=Path)
     parser.add_argument("prepared_dir", type=Path)
+    parser.add_argument("--filtered-lists", type=Path, required=True, help="the fault-filtered split's clip lists (data.split filtered)")
     args = parser.parse_args()
 
     params = load_params()
-    summary = prepare_data(raw_dir=args.raw_dir, out_dir=args.prepared_dir, num_classes=params["data"]["num_classes"])
+    summary = prepare_data(
+        raw_dir=args.raw_dir,
+        out_dir=args.prepared_dir,
+        num_classes=params["data"]["num_classes"],
+        split=params["data"]["split"],
+        test_fraction=params["data"]["test_fraction"],
+        seed=seed_param(params),
+        lists_dir=args.filtered_lists,
+    )
     counts = ", ".join(f"{split} {count['total']:,}" for split, count in summary["counts"].items())
-    print(f"{args.prepared_dir}/ is ready: {counts} examples.")
+    print(f"{args.prepared_dir}/ is ready: {summary['protocol']['description']}; {counts} segments.")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gtzan.cli import load_params, run_stage, seed_param
 from gtzan.errors import UserError
-from gtzan.prepared import load_prepared, load_summary, stamp_training_data
+from gtzan.prepared import describe_data, load_prepared, load_summary, stamp_training_data
 from gtzan.train import TrainingConfig, train_model
 
 
@@ -44,6 +44,7 @@ def main() -> None:
             model_path=args.model,
             live_dir=args.live,
             checkpoint_path=args.checkpoint,
+            data_description=describe_data(summary),
         )
     except BaseException:
         # DVCLive updates metrics.json after every epoch: a failed run must not leave one behind

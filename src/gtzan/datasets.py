@@ -1,5 +1,9 @@
-"""The on-disk format of the raw data (data/raw/): the Drive data's two datasets written by
-`tf.data.Dataset.save`, as train/ and val/, and SOURCE_FILE, which says where they came from.
+"""The on-disk format of the raw data (data/raw/), in one of two forms, with SOURCE_FILE saying where it came from:
+
+- already split (the Drive data, saved datasets): two datasets written by `tf.data.Dataset.save`, as
+  train/ and val/;
+- not yet split (the synthetic data, audio folders): SEGMENTS_DIR, every segment with its label and
+  song id, and each song's clip name; the prepare stage splits them (gtzan.splits).
 
 The Drive folder documents neither its folder names nor its label encoding, so the
 two datasets are found by their marker files and told apart by name, else by size.
@@ -16,6 +20,8 @@ from gtzan.errors import UserError
 MARKER_FILES = ("dataset_spec.pb", "snapshot.metadata")
 SOURCE_FILE = "source.json"
 SPLITS = ("train", "val")
+SEGMENTS_DIR = "segments"
+CLIPS_FILE = "clips.txt"
 VALIDATION_NAMES = {"val", "valid", "validation", "test"}
 TRAIN_NAMES = {"train", "training"}
 
@@ -59,6 +65,29 @@ def save_split(path: Path, spectrograms: np.ndarray, labels: np.ndarray, song_id
     """Write one split the way the Drive data was written, with each element's song id if known."""
     elements = (spectrograms, labels) if song_ids is None else (spectrograms, labels, song_ids)
     tf.data.Dataset.from_tensor_slices(elements).save(str(path))
+
+
+def save_segments(path: Path, spectrograms: np.ndarray, labels: np.ndarray, song_ids: np.ndarray, clips: list[str]) -> None:
+    """Write unsplit segments: spectrograms (n, frames, mel, 1), labels and song ids (n,), and the clip
+    name of each song id, one a line."""
+    path = Path(path)
+    path.mkdir(parents=True)
+    for name, array in (("spectrograms", spectrograms), ("labels", labels), ("song_ids", song_ids)):
+        np.save(path / f"{name}.npy", array)
+    (path / CLIPS_FILE).write_text("".join(f"{clip}\n" for clip in clips))
+
+
+def load_segments(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """What save_segments wrote: (spectrograms, labels, song ids, clip names by song id)."""
+    path = Path(path)
+    try:
+        arrays = [np.load(path / f"{name}.npy") for name in ("spectrograms", "labels", "song_ids")]
+        clips = (path / CLIPS_FILE).read_text().splitlines()
+    except (OSError, ValueError) as error:
+        raise UserError(f"{path} is not a complete set of segments ({error}): rerun the download stage (dvc repro -f download).") from error
+    if not len(arrays[0]) == len(arrays[1]) == len(arrays[2]) or (len(arrays[2]) and arrays[2].max() >= len(clips)):
+        raise UserError(f"{path}: the spectrograms, labels, song ids and clip names do not match: rerun the download stage (dvc repro -f download).")
+    return (*arrays, clips)
 
 
 def load_split(path: Path, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:

@@ -1,4 +1,4 @@
-"""The download stage: fetch the two saved datasets into data/raw/ from one of three sources.
+"""The download stage: fetch the data into data/raw/ (gtzan.datasets) from one of three sources.
 
 - "gdrive": the public Google Drive folder of the project (the real data),
 - "synthetic": the built-in offline dataset rendered by gtzan.synthetic,
@@ -6,8 +6,10 @@
   folder downloaded by hand) or labelled audio laid out as <root>/<genre>/<clip>
   (the original GTZAN audio, for instance), decoded through the project's front-end.
 
-Data this project renders or decodes carries a song id per segment and records its
-front-end in source.json, so that song-level accuracy and `predict` are possible.
+The Drive data comes split into train and validation. Data this project renders or decodes is
+not split here: every segment carries its song id and every song its clip name, for the prepare
+stage's split protocols (gtzan.splits), and source.json records its front-end, so that song-level
+accuracy and `predict` are possible.
 
 Every source is written to a temporary directory beside the destination, checked,
 and only then moved into place, so a failed or interrupted run never leaves a
@@ -19,12 +21,10 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 
-from gtzan.datasets import SOURCE_FILE, SPLITS, find_saved_datasets, identify_splits, save_split
+from gtzan.datasets import SEGMENTS_DIR, SOURCE_FILE, find_saved_datasets, identify_splits, save_segments
 from gtzan.errors import UserError
 from gtzan.files import staged_directory
-from gtzan.songs import check_split_method, split_masks
 
 GDRIVE_FOLDER_ID = "154dxA9DPaEUW_QbCuW8e-eA5xYd73CQL"
 
@@ -48,22 +48,19 @@ def fetch_raw_data(
     songs_per_genre: int,
     frontend_settings: dict,
     genres: list[str] | None = None,
-    split: str = "song",
     downloader: Downloader = gdown_folder,
 ) -> dict:
-    """Fill destination with train/ and val/ saved datasets and a source.json; return its content.
+    """Fill destination with the data (gtzan.datasets) and a source.json; return its content.
 
-    songs_per_genre applies to the synthetic data, genres to an audio folder, and split
-    (data.split: song or segment) to both.
+    songs_per_genre applies to the synthetic data, genres to an audio folder.
     """
-    check_split_method(split)  # before the slow rendering or decoding
     with staged_directory(destination) as staging:
         if source == "gdrive":
             info = _fetch_gdrive(staging, downloader)
         elif source == "synthetic":
-            info = _render_synthetic(staging, seed, songs_per_genre, split, frontend_settings)
+            info = _render_synthetic(staging, seed, songs_per_genre, frontend_settings)
         elif Path(source).is_dir() and not find_saved_datasets(Path(source)):
-            info = _decode_audio(Path(source), staging, genres, split, seed, frontend_settings)
+            info = _decode_audio(Path(source), staging, genres, frontend_settings)
         else:
             info = _copy_local(Path(source), staging)
         (staging / SOURCE_FILE).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
@@ -116,7 +113,7 @@ def _identify(folder: Path, what: str) -> dict[str, Path]:
     return splits
 
 
-def _render_synthetic(staging: Path, seed: int, songs_per_genre: int, split: str, frontend_settings: dict) -> dict:
+def _render_synthetic(staging: Path, seed: int, songs_per_genre: int, frontend_settings: dict) -> dict:
     from gtzan.frontend import FrontEnd
     from gtzan.synthetic import GENRES, make_synthetic_dataset
 
@@ -124,39 +121,32 @@ def _render_synthetic(staging: Path, seed: int, songs_per_genre: int, split: str
     spectrograms, labels, song_ids = make_synthetic_dataset(
         songs_per_genre=songs_per_genre, seed=seed, frontend=FrontEnd(**frontend_settings)
     )
-    _split_and_save(staging, spectrograms, labels, song_ids, split, seed)
+    # named as `python -m gtzan.synthetic` names the songs it writes: GTZAN's names, for data.split filtered
+    clips = [f"{genre}/{genre}.{number:05d}.wav" for genre in GENRES for number in range(songs_per_genre)]
+    save_segments(staging / SEGMENTS_DIR, spectrograms, labels, song_ids, clips)
     return {
         "source": "synthetic",
         "seed": seed,
         "songs_per_genre": songs_per_genre,
-        "split": split,
         "class_names": list(GENRES),
         "frontend": frontend_settings,
     }
 
 
-def _decode_audio(folder: Path, staging: Path, genres: list[str] | None, split: str, seed: int, frontend_settings: dict) -> dict:
+def _decode_audio(folder: Path, staging: Path, genres: list[str] | None, frontend_settings: dict) -> dict:
     from gtzan.audio import load_audio_dataset
     from gtzan.frontend import FrontEnd
 
     dataset = load_audio_dataset(folder, genres, FrontEnd(**frontend_settings))
-    _split_and_save(staging, dataset.spectrograms, dataset.labels, dataset.song_ids, split, seed)
+    save_segments(staging / SEGMENTS_DIR, dataset.spectrograms, dataset.labels, dataset.song_ids, list(dataset.songs))
     return {
         "source": "audio",
         "path": str(folder.resolve()),
-        "split": split,
-        "seed": seed,
         "class_names": list(dataset.genres),
         "frontend": frontend_settings,
         "songs": dataset.num_songs,
         "skipped": [{"clip": clip, "reason": reason} for clip, reason in dataset.skipped],
     }
-
-
-def _split_and_save(staging: Path, spectrograms: np.ndarray, labels: np.ndarray, song_ids: np.ndarray, split: str, seed: int) -> None:
-    """The one path from segments with song ids to the two saved datasets, for every source we render or decode."""
-    for name, mask in zip(SPLITS, split_masks(labels, song_ids, split, seed)):
-        save_split(staging / name, spectrograms[mask], labels[mask], song_ids[mask])
 
 
 def _first_line(error: Exception) -> str:

@@ -1,8 +1,8 @@
 """The ensemble: the mean of several saved models' class probabilities, scored like one architecture.
 
-Nothing is retrained. Every evaluate stage writes its model's validation probabilities into its
-predictions file (gtzan.evaluate.write_predictions); the ensemble stage averages its members' and scores the mean
-as evaluate scores a model. It also writes a manifest naming the member models, which predict takes
+Nothing is retrained. Every evaluate stage writes its model's probabilities on each scored side into its
+predictions files (gtzan.evaluate.write_predictions); the ensemble stage averages its members', side by side, and
+scores the mean as evaluate scores a model. It also writes a manifest naming the member models, which predict takes
 in place of a .keras file:
 
     {"members": {"cnn_gru": "cnn_gru.keras", ...}}   model paths relative to the manifest
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from gtzan.errors import UserError
-from gtzan.evaluate import Predictions, read_predictions
+from gtzan.evaluate import Side, read_predictions
 
 
 def resolve_members(configured: list | None, architectures: list[str]) -> list[str]:
@@ -31,19 +31,20 @@ def resolve_members(configured: list | None, architectures: list[str]) -> list[s
     return list(configured)
 
 
-def mean_probabilities(paths: list[Path]) -> tuple[np.ndarray, Predictions]:
-    """The members' probabilities (predictions files of gtzan.evaluate) averaged segment by segment,
-    (n, classes), and the first member's predictions, which say what they are scored against."""
+def mean_probabilities(paths: list[Path]) -> tuple[Side, list[str]]:
+    """The members' probabilities on one side (predictions files of gtzan.evaluate) averaged segment by
+    segment, with the actual classes and song ids they are scored against, and the class names."""
     members = [read_predictions(path) for path in paths]
     first = members[0]
     for path, member in zip(paths[1:], members[1:]):
         same_items = np.array_equal(member.actual, first.actual) and np.array_equal(member.song_ids, first.song_ids)
         if not same_items or member.class_names != first.class_names:
             raise UserError(
-                f"{path} and {paths[0]} are not predictions of the same validation segments and genres: "
+                f"{path} and {paths[0]} are not predictions of the same segments and genres: "
                 "the models come from different runs; rerun their evaluate stages (dvc repro)"
             )
-    return np.mean([member.probabilities for member in members], axis=0), first
+    mean = np.mean([member.probabilities for member in members], axis=0)  # (n, classes)
+    return Side(first.actual, mean, first.song_ids), first.class_names
 
 
 def write_manifest(path: Path, members: list[str]) -> None:

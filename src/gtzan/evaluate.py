@@ -1,14 +1,16 @@
-"""The evaluate stage: how one saved model does on the validation split, genre by genre and song by song.
+"""The evaluate stage: how one saved model does on the validation side, and on the test side where the split
+protocol has one (gtzan.splits), genre by genre and song by song.
 
-Writes, at the paths dvc.yaml gives:
-    <out>/metrics.json   accuracy, macro F1 and, where the data has song ids, song accuracy, each
-                         accuracy with its 95 % bootstrap interval (gtzan.compare) and what the
-                         bootstrap resampled (the columns of `dvc exp show`)
-    <out>/scores.json    per-genre precision/recall/F1, the confusion matrix and the dominant
-                         confusions (the report's tables)
-    <predictions>.csv    every validation segment: actual and predicted genre (DVC's confusion plot),
-                         its song and the song's predicted genre where the data has song ids (the
-                         report's paired comparisons) and its class probabilities (the ensemble's input)
+Writes, at the paths dvc.yaml gives, for each scored side ("val", "test"):
+    <out>/metrics.json         "data": the data and its split protocol in words; per side: accuracy, macro F1
+                               and, where the data has song ids, song accuracy, each accuracy with its 95 %
+                               bootstrap interval (gtzan.compare) and what the bootstrap resampled (the columns
+                               of `dvc exp show`: val.accuracy, test.accuracy, ...)
+    <out>/scores.json          per side: per-genre precision/recall/F1, the confusion matrix and the dominant
+                               confusions (the report's tables)
+    <predictions>/<side>.csv   every segment of the side: actual and predicted genre (DVC's confusion plot),
+                               its song and the song's predicted genre where the data has song ids (the
+                               report's paired comparisons) and its class probabilities (the ensemble's input)
 
 The ensemble stage scores its mean probabilities with the same `write_evaluation`.
 Also the one place where a saved model is loaded (`load_model`), for evaluate and predict alike.
@@ -119,28 +121,52 @@ def scores(actual: np.ndarray, predicted: np.ndarray, class_names: list[str]) ->
     }
 
 
+@dataclass(frozen=True, eq=False)
+class Side:
+    """What one side (validation or test) is scored on: the actual class ids and a model's probabilities."""
+
+    actual: np.ndarray  # (n,) class ids
+    probabilities: np.ndarray  # (n, classes)
+    song_ids: np.ndarray | None = None  # (n,), None where the data has none
+
+
 def write_evaluation(
     *,
     out_dir: Path,
-    predictions_path: Path,
-    actual: np.ndarray,
-    probabilities: np.ndarray,
+    predictions_dir: Path,
+    sides: dict[str, Side],
     class_names: list[str],
     seed: int,
-    song_ids: np.ndarray | None = None,
+    data: str,
     members: list[str] | None = None,
 ) -> tuple[dict, dict]:
-    """Score the (n, classes) probabilities against the actual class ids; write metrics.json and
-    scores.json into out_dir and the predictions file; return (metrics, scores).
+    """Score each side; write metrics.json and scores.json into out_dir and <side>.csv into predictions_dir;
+    return (metrics, scores), both by side. data: the data and its split protocol in words, recorded in
+    metrics.json; members: the ensemble's members, recorded too."""
+    metrics, scores_by_side = {"data": data}, {}
+    if members is not None:
+        metrics["members"] = list(members)
+    predictions_dir = Path(predictions_dir)
+    predictions_dir.mkdir(parents=True, exist_ok=True)
+    for name, side in sides.items():
+        metrics[name], scores_by_side[name], predictions = score_side(side, class_names, seed)
+        write_predictions(predictions_dir / f"{name}.csv", predictions)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (out_dir / "scores.json").write_text(json.dumps(scores_by_side, indent=2) + "\n")
+    return metrics, scores_by_side
 
-    The accuracies' intervals resample songs where song_ids are given, else segments (compare.accuracy).
-    members: the ensemble's members, recorded in metrics.json.
-    """
+
+def score_side(side: Side, class_names: list[str], seed: int) -> tuple[dict, dict, "Predictions"]:
+    """(metrics, scores, predictions) of one side. The accuracies' intervals resample songs where the side has
+    song ids, else segments (compare.accuracy)."""
+    actual, probabilities, song_ids = side.actual, side.probabilities, side.song_ids
     predicted = probabilities.argmax(axis=1)
     _, _, f1, support = precision_recall_f1(confusion_matrix(actual, predicted, len(class_names)))
     segment = compare.accuracy(predicted == actual, song_ids, seed=seed).rounded()
     metrics = {"accuracy": segment.value, "accuracy_ci_low": segment.low, "accuracy_ci_high": segment.high,
-               "macro_f1": round(float(f1[support > 0].mean()), 6)}
+               "macro_f1": round(float(f1[support > 0].mean()), 6), "segments": len(actual)}
     song_predicted = None
     if song_ids is not None:
         songs, song_labels, predicted_per_song = song_outcomes(probabilities, actual, song_ids)
@@ -150,24 +176,14 @@ def write_evaluation(
                        songs=len(songs))
         song_predicted = predicted_per_song[np.searchsorted(songs, song_ids)]
     metrics["bootstrap_unit"] = "segment" if song_ids is None else "song"
-    if members is not None:
-        metrics["members"] = list(members)
-    result = scores(actual, predicted, class_names)
-
-    write_predictions(predictions_path, Predictions(
-        class_names=list(class_names), actual=actual, predicted=predicted, song_ids=song_ids,
-        song_predicted=song_predicted, probabilities=probabilities,
-    ))
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    (out_dir / "scores.json").write_text(json.dumps(result, indent=2) + "\n")
-    return metrics, result
+    predictions = Predictions(class_names=list(class_names), actual=actual, predicted=predicted, song_ids=song_ids,
+                              song_predicted=song_predicted, probabilities=probabilities)
+    return metrics, scores(actual, predicted, class_names), predictions
 
 
 @dataclass(frozen=True, eq=False)
 class Predictions:
-    """A model's predictions for every validation segment: the one file evaluate (or the ensemble) writes."""
+    """A model's predictions for every segment of one side: the file evaluate (or the ensemble) writes per side."""
 
     class_names: list[str]
     actual: np.ndarray  # (n,) class ids
@@ -204,7 +220,7 @@ def write_predictions(path: Path, predictions: Predictions) -> None:
 def read_predictions(path: Path) -> Predictions:
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path} not found: run the evaluate stage of this architecture first (dvc repro evaluate@{path.stem}).")
+        raise UserError(f"{path} not found: run the evaluate stage of this architecture first (dvc repro evaluate@{path.parent.name}).")
     try:
         with path.open(newline="") as file:
             reader = csv.DictReader(file)
@@ -222,4 +238,4 @@ def read_predictions(path: Path) -> Predictions:
                                    dtype=np.float64).reshape(len(rows), len(names)),
         )
     except (KeyError, TypeError, ValueError, csv.Error) as error:
-        raise UserError(f"{path} is not a predictions file written by evaluate ({error!r}): rerun evaluate@{path.stem}.") from error
+        raise UserError(f"{path} is not a predictions file written by evaluate ({error!r}): rerun evaluate@{path.parent.name}.") from error

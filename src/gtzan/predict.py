@@ -28,7 +28,7 @@ from gtzan.ensemble import member_models
 from gtzan.errors import UserError
 from gtzan.evaluate import load_model, predict_probabilities
 from gtzan.frontend import FrontEnd
-from gtzan.prepared import SUMMARY_FILE, check_trained_on, load_summary, standardize
+from gtzan.prepared import SUMMARY_FILE, check_trained_on, describe_data, load_summary, standardize
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class TrainingSetup:
     mean: np.ndarray  # (mel_bins,) float64
     std: np.ndarray  # (mel_bins,) float64
     class_names: tuple[str, ...]
+    data: str  # gtzan.prepared.describe_data: what the model was trained on, its split protocol and side sizes
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +51,7 @@ class Prediction:
     probabilities: np.ndarray  # (classes,) mean of the segment probabilities
     segment_probabilities: np.ndarray  # (segments, classes)
     segment_seconds: float
+    model: str = ""  # the model file and the data it was trained on, in words
 
     def top(self, k: int) -> list[tuple[str, float]]:
         """The k most probable genres of the whole file, most probable first."""
@@ -80,7 +82,7 @@ def read_training_setup(prepared_dir: Path | str) -> TrainingSetup:
             f"{summary_path}: standardization mean and std have shapes {mean.shape} and {std.shape}, "
             f"expected ({frontend.num_mel_bins},) (one per mel bin)"
         )
-    return TrainingSetup(frontend=frontend, mean=mean, std=std, class_names=class_names)
+    return TrainingSetup(frontend=frontend, mean=mean, std=std, class_names=class_names, data=describe_data(summary))
 
 
 def predict_file(audio_path: Path | str, *, model_path: Path | str, prepared_dir: Path | str) -> Prediction:
@@ -113,6 +115,7 @@ def predict_file(audio_path: Path | str, *, model_path: Path | str, prepared_dir
         probabilities=segment_probabilities.mean(axis=0),
         segment_probabilities=segment_probabilities,
         segment_seconds=frontend.segment_samples / frontend.sample_rate,
+        model=f"{model_path}, trained on {setup.data}",
     )
 
 
@@ -136,6 +139,8 @@ def format_prediction(prediction: Prediction, *, top: int, segments: bool) -> st
     """The lines the command prints: the top genres of the file, then optionally one line per segment."""
     count = len(prediction.segment_probabilities)
     lines = [f"{prediction.path}: {count} segments of {prediction.segment_seconds:g} s"]
+    if prediction.model:
+        lines.append(f"model: {prediction.model}")
     width = max(len(name) for name in prediction.class_names)
     lines += [f"  {name:<{width}}  {probability:.3f}" for name, probability in prediction.top(top)]
     if segments:

@@ -1,4 +1,5 @@
-"""The prepare stage: validate the raw splits and write them in one canonical, standardized form.
+"""The prepare stage: validate the raw data, split it by data.split (gtzan.splits) unless it comes split
+(the Drive data), and write the sides in one canonical form, standardized with the training side's statistics.
 
 The output's layout is gtzan.prepared's; it is byte-for-byte identical for identical input, so an
 unchanged dataset retrains nothing.
@@ -9,10 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from gtzan.datasets import SOURCE_FILE, SPLITS, load_split
+from gtzan.datasets import SEGMENTS_DIR, SOURCE_FILE, SPLITS, load_segments, load_split
 from gtzan.errors import UserError
 from gtzan.files import staged_directory
 from gtzan.prepared import SUMMARY_FILE, standardize
+from gtzan.splits import check_split_params, given_protocol, split_segments
 
 DRIVE_SEGMENT_SHAPE = (80, 80, 1)  # the specification's: (time, mel bins, channel)
 
@@ -26,39 +28,83 @@ def segment_shape(source: dict) -> tuple[int, int, int]:
     return (frontend["segment_frames"], frontend["num_mel_bins"], 1)
 
 
-def prepare_data(*, raw_dir: Path, out_dir: Path, num_classes: int) -> dict:
-    """Validate raw_dir's two splits, standardize with training statistics, write out_dir."""
+def prepare_data(
+    *,
+    raw_dir: Path,
+    out_dir: Path,
+    num_classes: int,
+    split: str = "song",
+    test_fraction: float = 0.0,
+    seed: int = 0,
+    lists_dir: Path | None = None,
+) -> dict:
+    """Validate raw_dir's data, split it (split, test_fraction, seed, lists_dir: gtzan.splits), standardize
+    with training statistics, write out_dir; return its summary."""
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     if not (raw_dir / SOURCE_FILE).exists():
         raise UserError(f"{raw_dir} is not a complete download (no {SOURCE_FILE}): run the download stage.")
     source = json.loads((raw_dir / SOURCE_FILE).read_text())
     check_class_names(source.get("class_names"), num_classes)
+    check_split_params(split, test_fraction)
+    if (raw_dir / SEGMENTS_DIR).is_dir():
+        sides, song_ids, protocol, specs = _split_segments(
+            raw_dir / SEGMENTS_DIR, source, num_classes, method=split, test_fraction=test_fraction, seed=seed, lists_dir=lists_dir)
+    else:
+        sides, song_ids, specs = _read_given_split(raw_dir, source, num_classes, split=split, test_fraction=test_fraction)
+        protocol = given_protocol({side: len(labels) for side, (_, labels) in sides.items()})
+    check_every_class_present(sides["train"][1], num_classes, split="train")
 
-    splits, specs, song_ids = {}, {}, {}
-    for split in SPLITS:
-        print(f"Loading and validating split '{split}' ...", flush=True)
-        spectrograms, raw_labels, split_song_ids, specs[split] = load_split(raw_dir / split, split)
-        validate_spectrograms(spectrograms, split, segment_shape(source))
-        splits[split] = (spectrograms.astype(np.float32), labels_to_class_ids(raw_labels, num_classes, split))
-        if split_song_ids is not None:
-            song_ids[split] = split_song_ids.astype(np.int32)
-    check_every_class_present(splits["train"][1], num_classes, split="train")
-
-    mean, std = mel_bin_statistics(splits["train"][0])
+    mean, std = mel_bin_statistics(sides["train"][0])
     summary = {
         "source": source,
+        "protocol": protocol,
         "num_classes": num_classes,
         "class_names": source.get("class_names", [str(index) for index in range(num_classes)]),
         "element_spec": specs,
         "counts": {
-            split: {"total": len(labels), "per_class": np.bincount(labels, minlength=num_classes).tolist()}
-            for split, (_, labels) in splits.items()
+            side: {"total": len(labels), "per_class": np.bincount(labels, minlength=num_classes).tolist()}
+            for side, (_, labels) in sides.items()
         },
         "standardization": {"per": "mel bin", "mean": _rounded(mean), "std": _rounded(std)},
-        "song_ids": sorted(song_ids) == sorted(SPLITS),
+        "song_ids": sorted(song_ids) == sorted(sides),
     }
-    _write(out_dir, splits, song_ids if summary["song_ids"] else {}, mean, std, summary)
+    _write(out_dir, sides, song_ids if summary["song_ids"] else {}, mean, std, summary)
     return summary
+
+
+def _split_segments(
+    path: Path, source: dict, num_classes: int, *, method: str, test_fraction: float, seed: int, lists_dir: Path | None
+) -> tuple[dict, dict, dict, dict]:
+    """The unsplit segments of the synthetic data or an audio folder, split: (sides, song ids, protocol, element specs)."""
+    print(f"Loading the segments and splitting them by {method} ...", flush=True)
+    spectrograms, raw_labels, song_ids, clips = load_segments(path)
+    validate_spectrograms(spectrograms, "segments", segment_shape(source))
+    labels = labels_to_class_ids(raw_labels, num_classes, "segments")
+    class_names = source.get("class_names") or [str(index) for index in range(num_classes)]
+    split = split_segments(labels, song_ids, clips, class_names, method=method, test_fraction=test_fraction, seed=seed,
+                           lists_dir=lists_dir)
+    sides = {side: (spectrograms[mask].astype(np.float32), labels[mask]) for side, mask in split.masks.items()}
+    spec = f"{list(spectrograms.shape[1:])} {spectrograms.dtype.name}, label, song id"
+    return sides, {side: song_ids[mask].astype(np.int32) for side, mask in split.masks.items()}, split.protocol, {"segments": spec}
+
+
+def _read_given_split(raw_dir: Path, source: dict, num_classes: int, *, split: str, test_fraction: float) -> tuple[dict, dict, dict]:
+    """The Drive data's (or saved datasets') own train and validation sides: (sides, song ids, element specs)."""
+    if split == "filtered" or test_fraction:
+        raise UserError(
+            f"the data in {raw_dir} comes already split into train and validation (the Drive data, or saved datasets): "
+            "data.split 'filtered' and data.test_fraction need the synthetic data or an audio folder; "
+            "set data.split to song and data.test_fraction to 0"
+        )
+    sides, specs, song_ids = {}, {}, {}
+    for side in SPLITS:
+        print(f"Loading and validating split '{side}' ...", flush=True)
+        spectrograms, raw_labels, side_song_ids, specs[side] = load_split(raw_dir / side, side)
+        validate_spectrograms(spectrograms, side, segment_shape(source))
+        sides[side] = (spectrograms.astype(np.float32), labels_to_class_ids(raw_labels, num_classes, side))
+        if side_song_ids is not None:
+            song_ids[side] = side_song_ids.astype(np.int32)
+    return sides, song_ids, specs
 
 
 def check_class_names(class_names: list[str] | None, num_classes: int) -> None:

@@ -3,8 +3,9 @@
     <dir>/train/spectrograms.npy  float32 (n, 80, 80, 1), standardized per mel bin
     <dir>/train/labels.npy        int32 (n,) class ids
     <dir>/train/song_ids.npy      int32 (n,) song of each segment, when the data has song ids
-    <dir>/val/...                 the same for the validation split
-    <dir>/summary.json            counts per class and split, source, element spec, statistics
+    <dir>/val/...                 the same for the validation side (selection: best epoch, early stopping)
+    <dir>/test/...                the same for the test side, where the split protocol has one (gtzan.splits)
+    <dir>/summary.json            source, split protocol, counts per class and side, element spec, statistics
 
 A model trained on it records the summary's fingerprint inside its .keras file, so that evaluate
 and predict refuse to mix a model with prepared data of another run.
@@ -21,6 +22,18 @@ from gtzan.errors import UserError
 
 SUMMARY_FILE = "summary.json"
 TRAINING_DATA_MEMBER = "gtzan_training_data.json"  # in a .keras file: which prepared data trained it
+SIDE_WORDS = {"train": "train", "val": "validation", "test": "test"}  # the prepared data's sides, in words
+SCORED_SIDES = ("val", "test")  # what evaluate scores, where the prepared data has it
+
+
+def scored_sides(summary: dict) -> list[str]:
+    """The sides evaluate scores: validation, and test where the split protocol has one."""
+    return [side for side in SCORED_SIDES if side in summary["counts"]]
+
+
+def reported_side(summary: dict) -> str:
+    """The side whose figures are the headline: test where there is one, else validation (which also selected)."""
+    return scored_sides(summary)[-1]
 
 
 def load_prepared(prepared_dir: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -53,7 +66,7 @@ def standardize(spectrograms: np.ndarray, mean: np.ndarray, std: np.ndarray) -> 
 
 
 def describe_data(summary: dict) -> str:
-    """The prepared data in words: where it came from and how it was split."""
+    """The prepared data in words: where it came from and how it was split, with the count on each side."""
     source = summary.get("source", {})
     kind = source.get("source")
     if kind == "synthetic":
@@ -61,13 +74,13 @@ def describe_data(summary: dict) -> str:
     elif kind == "audio":
         where = f"the audio folder {source.get('path')} ({', '.join(summary.get('class_names', []))})"
     elif kind == "gdrive":
-        where = "the Drive data (GTZAN, split by segment)"
+        where = "the Drive data (GTZAN)"
     elif kind == "local":
         where = f"the saved datasets in {source.get('path')}"
     else:
         where = f"data of unknown source {kind!r}"
-    split = source.get("split")
-    return f"{where}, split by {split}" if split else where
+    protocol = summary.get("protocol")
+    return f"{where}, {protocol['description']}" if protocol else where
 
 
 def data_fingerprint(summary: dict) -> str:

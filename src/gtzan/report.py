@@ -2,15 +2,19 @@
 
 Reads, for each architecture <name>, what its train and evaluate stages wrote under the directories
 dvc.yaml passes: DVCLive's <live>/<name>/ (metrics.json and curves, gtzan.curves), <eval>/<name>/metrics.json
-and scores.json, and <predictions>/<name>.csv (gtzan.evaluate); and the ensemble stage's
-<eval>/ensemble/ (the same three files). Writes into <out>/:
+and scores.json, and <predictions>/<name>/<side>.csv (gtzan.evaluate); and the ensemble stage's
+<eval>/ensemble/ (the same files, its predictions in predictions/).
+
+The reported side is the test side where the split protocol has one (gtzan.splits), else validation: its
+figures are the headline's, the comparisons', the confusion matrix's. Validation figures are shown as what
+selection (best epoch, early stopping) saw. Writes into <out>/:
     report.html               one self-contained page: table, accuracy bars with their intervals,
                               the headline's paired comparisons, its confusion matrix and per-genre
                               scores, every architecture's learning curves
     report.md                 the comparison table and the paired comparisons
     curves/<name>.png         loss and accuracy vs epoch, train and validation
-    headline/curves/          the headline model's curves and its validation predictions (confusion
-    headline/predictions.csv  matrix), under paths that are the same in every revision, so
+    headline/curves/          the headline model's curves and its predictions on the reported side
+    headline/predictions.csv  (confusion matrix), under paths that are the same in every revision, so
                               `dvc plots diff` can overlay experiments
     headline/metrics.json     the headline model's metrics (headline columns of `dvc exp show`)
 """
@@ -33,11 +37,11 @@ from gtzan import compare  # noqa: E402
 from gtzan.curves import METRICS, curves_dir, read_curves  # noqa: E402
 from gtzan.errors import UserError  # noqa: E402
 from gtzan.evaluate import read_predictions  # noqa: E402
-from gtzan.prepared import describe_data  # noqa: E402
+from gtzan.prepared import SIDE_WORDS, describe_data, reported_side  # noqa: E402
 
 # The spec's figures come from the Drive data (segment split); only data of that kind is compared with them.
 SPEC_DATA_SOURCES = ("gdrive", "local")
-ENSEMBLE = "ensemble"  # the ensemble stage's name under <eval>/ and <predictions>/ (dvc.yaml)
+ENSEMBLE = "ensemble"  # the ensemble stage's name under <eval>/ (dvc.yaml)
 NOT_APPLICABLE = "—"
 
 
@@ -78,15 +82,22 @@ NOT_GIVEN = SpecFigure("not given")
 class DataInfo:
     """What the report says about the data every architecture was trained and evaluated on."""
 
-    description: str
+    description: str  # the data and its split protocol, with the count on each side
     counts: str
+    side: str  # the reported side: "test" where the protocol has one, else "val"
     comparable_with_spec: bool
 
     @classmethod
     def from_summary(cls, summary: dict) -> "DataInfo":
-        counts = ", ".join(f"{count['total']:,} {split}" for split, count in summary["counts"].items())
+        counts = ", ".join(f"{summary['counts'][side]['total']:,} {words}" for side, words in SIDE_WORDS.items()
+                           if side in summary["counts"])
         comparable = summary.get("source", {}).get("source") in SPEC_DATA_SOURCES
-        return cls(description=describe_data(summary), counts=f"{counts} segments", comparable_with_spec=comparable)
+        return cls(description=describe_data(summary), counts=f"{counts} segments", side=reported_side(summary),
+                   comparable_with_spec=comparable)
+
+    @property
+    def side_words(self) -> str:
+        return SIDE_WORDS[self.side]
 
     @property
     def spec_note(self) -> str:
@@ -94,13 +105,13 @@ class DataInfo:
             return ("The spec's figures were measured on this data; \"reproduced\" compares the 95 % interval of the saved "
                     "model's validation accuracy with them: yes when it lies within the spec's range, no when it lies "
                     "outside, inconclusive when it straddles an edge.")
-        return ("The spec's figures were measured on the Drive data (GTZAN, split by segment), not on this data: "
+        return ("The spec's figures were measured on the Drive data (GTZAN, its own segment split), not on this data: "
                 "they are shown for reference and not compared.")
 
 
 @dataclass(frozen=True, eq=False)
 class Outcomes:
-    """Which validation items a model got right, read from its predictions CSV (gtzan.evaluate)."""
+    """Which items of one side a model got right, read from its predictions CSV (gtzan.evaluate)."""
 
     actual: list[str]  # every segment's genre
     correct: np.ndarray  # (segments,) bool
@@ -127,9 +138,9 @@ class Run:
     metrics: dict | None  # the train stage's metrics (DVCLive's metrics.json); None for the ensemble
     curves: dict[str, dict[str, list[float]]] | None  # gtzan.curves.read_curves; None for the ensemble
     live_dir: Path | None
-    scores: dict  # the evaluate (or ensemble) stage's metrics.json and scores.json
-    predictions: Path
-    outcomes: Outcomes
+    evaluation: dict  # the evaluate (or ensemble) stage's metrics.json, each side's entry merged with its scores.json
+    predictions: dict[str, Path]  # side -> its predictions CSV
+    outcomes: dict[str, Outcomes]  # side -> read from that CSV
 
     @property
     def spec(self) -> SpecFigure:
@@ -139,11 +150,12 @@ class Run:
     def is_ensemble(self) -> bool:
         return self.metrics is None
 
-    def interval(self, metric: str) -> compare.Estimate | None:
-        """accuracy or song_accuracy of the saved model(s) with its interval, from metrics.json; None if unknown."""
-        if metric not in self.scores:
+    def interval(self, metric: str, side: str) -> compare.Estimate | None:
+        """accuracy or song_accuracy of the saved model(s) on a side with its interval, from metrics.json; None if unknown."""
+        scores = self.evaluation.get(side, {})
+        if metric not in scores:
             return None
-        return compare.Estimate(self.scores[metric], self.scores[f"{metric}_ci_low"], self.scores[f"{metric}_ci_high"])
+        return compare.Estimate(scores[metric], scores[f"{metric}_ci_low"], scores[f"{metric}_ci_high"])
 
 
 def read_run(name: str, *, live_dir: Path, eval_dir: Path, predictions_dir: Path) -> Run:
@@ -156,40 +168,49 @@ def read_run(name: str, *, live_dir: Path, eval_dir: Path, predictions_dir: Path
         metrics=metrics,
         curves=read_curves(live),
         live_dir=live,
-        **_read_evaluation(Path(eval_dir) / name, Path(predictions_dir) / f"{name}.csv"),
+        **_read_evaluation(Path(eval_dir) / name, Path(predictions_dir) / name),
     )
 
 
 def read_ensemble(*, eval_dir: Path) -> Run:
-    evaluation = _read_evaluation(Path(eval_dir) / ENSEMBLE, Path(eval_dir) / ENSEMBLE / "predictions.csv", stage="ensemble stage")
+    directory = Path(eval_dir) / ENSEMBLE
+    evaluation = _read_evaluation(directory, directory / "predictions", stage="ensemble stage")
     return Run(name=ENSEMBLE, metrics=None, curves=None, live_dir=None, **evaluation)
 
 
-def _read_evaluation(directory: Path, predictions: Path, stage: str = "train and evaluate stages of this architecture") -> dict:
-    """What an evaluate (or the ensemble) stage wrote: its metrics.json and scores.json, read as one dict, and its predictions."""
-    paths = [directory / "metrics.json", directory / "scores.json", predictions]
-    for path in paths:
+def _read_evaluation(directory: Path, predictions_dir: Path, stage: str = "train and evaluate stages of this architecture") -> dict:
+    """What an evaluate (or the ensemble) stage wrote: its metrics.json and scores.json, merged side by side, and
+    each side's predictions."""
+    for path in (directory / "metrics.json", directory / "scores.json", predictions_dir):
         if not path.exists():
             raise UserError(f"{path} not found: run the {stage} first.")
-    return {"scores": {**_read_json(paths[0]), **_read_json(paths[1])}, "predictions": predictions, "outcomes": read_outcomes(predictions)}
+    evaluation, scores = _read_json(directory / "metrics.json"), _read_json(directory / "scores.json")
+    sides = [side for side in SIDE_WORDS if side in scores]
+    for side in sides:
+        evaluation[side] = {**evaluation.get(side, {}), **scores[side]}
+    predictions = {side: predictions_dir / f"{side}.csv" for side in sides}
+    return {"evaluation": evaluation, "predictions": predictions,
+            "outcomes": {side: read_outcomes(path) for side, path in predictions.items()}}
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """The headline minus another model, on the same validation items, with paired-bootstrap intervals."""
+    """The headline minus another model, on the same items of the reported side, with paired-bootstrap intervals."""
 
     other: str
     segment: compare.Estimate
     song: compare.Estimate | None  # None where the data has no song ids
 
 
-def paired_comparisons(head: Run, others: list[Run], seed: int) -> list[Comparison]:
+def paired_comparisons(head: Run, others: list[Run], side: str, seed: int) -> list[Comparison]:
     comparisons = []
     for run in others:
-        a, b = head.outcomes, run.outcomes
+        if side not in run.outcomes:
+            raise UserError(f"{run.name} has no predictions on the {SIDE_WORDS[side]} side: rerun its evaluate stage (dvc repro)")
+        a, b = head.outcomes[side], run.outcomes[side]
         if a.actual != b.actual or not np.array_equal(a.song_ids, b.song_ids):  # array_equal: None only equals None
             raise UserError(
-                f"{head.predictions} and {run.predictions} do not list the same validation segments: "
+                f"{head.predictions[side]} and {run.predictions[side]} do not list the same segments: "
                 "the models come from different runs; rerun their evaluate stages (dvc repro)"
             )
         song = None if a.song_ids is None else compare.difference(a.song_correct, b.song_correct, seed=seed)
@@ -223,8 +244,10 @@ def write_report(
     if ensemble:
         runs.append(read_ensemble(eval_dir=eval_dir))
     head = runs[0]
-    comparisons = paired_comparisons(head, runs[1:], seed)
     data = DataInfo.from_summary(data_summary)
+    if data.side not in head.outcomes:
+        raise UserError(f"{head.name} has no predictions on the {data.side_words} side: rerun its evaluate stage (dvc repro)")
+    comparisons = paired_comparisons(head, runs[1:], data.side, seed)
 
     out_dir = Path(out_dir)
     (out_dir / "curves").mkdir(parents=True, exist_ok=True)
@@ -235,7 +258,7 @@ def write_report(
         figure = learning_curves_figure(run.name, run.curves)
         figure.savefig(out_dir / "curves" / f"{run.name}.png", dpi=100)
         curve_images[run.name] = _png_base64(figure)
-    write_headline(head, out_dir / "headline")
+    write_headline(head, data.side, out_dir / "headline")
 
     markdown = comparison_markdown(runs, data, comparisons, seed)
     (out_dir / "report.md").write_text(markdown)
@@ -243,38 +266,43 @@ def write_report(
     return markdown
 
 
-TABLE_HEADER = ["architecture", "val acc best", "val acc, saved model [95 % CI]", "song acc [95 % CI]", "epoch of best",
-                "macro F1", "parameters", "s/epoch", "spec's figure", "reproduced"]
+def table_header(data: DataInfo) -> list[str]:
+    tested = data.side == "test"
+    scored = ["val acc, saved model [95 % CI]", "test acc [95 % CI]"] if tested else ["val acc, saved model [95 % CI]"]
+    side = " (test)" if tested else ""
+    return ["architecture", "val acc best" + (" (selection)" if tested else ""), *scored, f"song acc{side} [95 % CI]",
+            "epoch of best", f"macro F1{side}", "parameters", "s/epoch", "spec's figure", "reproduced"]
 
 
 def comparison_markdown(runs: list[Run], data: DataInfo, comparisons: list[Comparison], seed: int) -> str:
     head = runs[0]
+    header = table_header(data)
     lines = [
         "# Genre classifiers compared",
         "",
         f"Data: {data.description}; {data.counts}.",
         "",
-        f"Headline architecture (`model.name`): **{head.name}**, {_headline_figures(head)}.",
+        f"Headline architecture (`model.name`): **{head.name}**, {_headline_figures(head, data)}.",
         "",
-        "| " + " | ".join(TABLE_HEADER) + " |",
-        "|" + "---|" * len(TABLE_HEADER),
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
     ]
     for run in runs:
         label = f"**{run.name}**" if run is head else run.name
         lines.append(f"| {label} | " + " | ".join(_table_cells(run, runs, data)) + " |")
-    lines += ["", _intervals_note(head, seed), "", data.spec_note, ""]
+    lines += ["", _intervals_note(head, data, seed), "", data.spec_note, ""]
     if ensemble_note := _ensemble_note(runs):
         lines += [ensemble_note, ""]
     lines += [
         "Song accuracy: the saved model's segment probabilities averaged per song; unknown where the data "
         "has no song ids (the Drive data).",
         "",
-        f"## {head.name} against each other model",
+        f"## {head.name} against each other model, on the {data.side_words} side",
         "",
-        _comparisons_note(head),
+        _comparisons_note(head, data),
         "",
-        "| " + " | ".join(_comparison_header(head)) + " |",
-        "|" + "---|" * len(_comparison_header(head)),
+        "| " + " | ".join(_comparison_header(head, data)) + " |",
+        "|" + "---|" * len(_comparison_header(head, data)),
         *("| " + " | ".join(_comparison_cells(comparison)) + " |" for comparison in comparisons),
         "",
         "The full report with charts: `plots/report.html`.",
@@ -283,26 +311,33 @@ def comparison_markdown(runs: list[Run], data: DataInfo, comparisons: list[Compa
     return "\n".join(lines)
 
 
-def _headline_figures(head: Run) -> str:
-    metrics = head.metrics
-    return (f"best validation accuracy {metrics['val_accuracy_best']:.1%} at epoch {metrics['best_epoch']} of "
-            f"{metrics['epochs']}; saved model {_with_interval(head.interval('accuracy'))}, macro F1 {head.scores['macro_f1']:.3f}")
+def _headline_figures(head: Run, data: DataInfo) -> str:
+    metrics, reported = head.metrics, head.evaluation[data.side]
+    selection = (f"best validation accuracy {metrics['val_accuracy_best']:.1%} at epoch {metrics['best_epoch']} of "
+                 f"{metrics['epochs']}")
+    if data.side == "val":
+        return f"{selection}; saved model {_with_interval(head.interval('accuracy', 'val'))}, macro F1 {reported['macro_f1']:.3f}"
+    return (f"test accuracy {_with_interval(head.interval('accuracy', 'test'))}, macro F1 {reported['macro_f1']:.3f} "
+            f"(saved model); what selection saw: {selection}, saved model {_with_interval(head.interval('accuracy', 'val'))} "
+            "on validation")
 
 
 def _table_cells(run: Run, runs: list[Run], data: DataInfo) -> list[str]:
-    song = run.interval("song_accuracy")
-    scored = [_with_interval(run.interval("accuracy")), _with_interval(song) if song else "unknown (no song ids)"]
+    side = data.side
+    song = run.interval("song_accuracy", side)
+    accuracies = [run.interval("accuracy", "val")] + ([run.interval("accuracy", "test")] if side == "test" else [])
+    scored = [*map(_with_interval, accuracies), _with_interval(song) if song else "unknown (no song ids)"]
+    macro_f1 = f"{run.evaluation[side]['macro_f1']:.3f}"
     if run.is_ensemble:
-        members = [other for other in runs if other.name in run.scores["members"]]
+        members = [other for other in runs if other.name in run.evaluation["members"]]
         parameters = f"{sum(member.metrics['parameters'] for member in members):,}"
-        return [NOT_APPLICABLE, *scored, NOT_APPLICABLE, f"{run.scores['macro_f1']:.3f}", parameters,
-                NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE]
-    metrics, saved = run.metrics, run.interval("accuracy")
+        return [NOT_APPLICABLE, *scored, NOT_APPLICABLE, macro_f1, parameters, NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE]
+    metrics, saved = run.metrics, run.interval("accuracy", side)
     return [
         f"{metrics['val_accuracy_best']:.1%}",
         *scored,
         f"{metrics['best_epoch']} of {metrics['epochs']}",
-        f"{run.scores['macro_f1']:.3f}",
+        macro_f1,
         f"{metrics['parameters']:,}",
         f"{metrics['seconds_per_epoch']:.1f}",
         run.spec.text,
@@ -310,34 +345,38 @@ def _table_cells(run: Run, runs: list[Run], data: DataInfo) -> list[str]:
     ]
 
 
-def _intervals_note(head: Run, seed: int) -> str:
-    if head.scores["bootstrap_unit"] == "song":
-        resampled = f"the {head.scores['songs']:,} validation songs, each song's segments resampled together"
+def _intervals_note(head: Run, data: DataInfo, seed: int) -> str:
+    reported = head.evaluation[data.side]
+    if reported["bootstrap_unit"] == "song":
+        resampled = f"the {reported['songs']:,} {data.side_words} songs, each song's segments resampled together"
     else:
-        resampled = f"the {len(head.outcomes.correct):,} validation segments, resampled one by one as the data has no song ids"
-    return (f"Intervals: 95 % percentile bootstrap over {resampled} ({compare.RESAMPLES:,} resamples, seed {seed}). "
-            "Val acc best is the best epoch's during training, without an interval; the intervals are the saved model's.")
+        resampled = f"the {reported['segments']:,} {data.side_words} segments, resampled one by one as the data has no song ids"
+    selection = ("Validation chose the best epoch (and early stopping, schedules); test was used for nothing but these figures. "
+                 if data.side == "test" else "")
+    return (f"Intervals: 95 % percentile bootstrap over {resampled} ({compare.RESAMPLES:,} resamples, seed {seed}; each "
+            f"side's own). {selection}Val acc best is the best epoch's during training, without an interval; the intervals "
+            "are the saved model's.")
 
 
 def _ensemble_note(runs: list[Run]) -> str:
     ensemble = next((run for run in runs if run.is_ensemble), None)
     if ensemble is None:
         return ""
-    members = ensemble.scores["members"]
+    members = ensemble.evaluation["members"]
     return (f"{ensemble.name}: the mean of the saved models' probabilities of {len(members)} architectures "
             f"({', '.join(members)}; `ensemble.members`); parameters: theirs together.")
 
 
-def _comparisons_note(head: Run) -> str:
-    unit = "songs" if head.scores["bootstrap_unit"] == "song" else "segments"
-    return (f"Accuracy of {head.name} minus the other model's, in points, on the same validation items, with its "
+def _comparisons_note(head: Run, data: DataInfo) -> str:
+    unit = "songs" if head.evaluation[data.side]["bootstrap_unit"] == "song" else "segments"
+    return (f"Accuracy of {head.name} minus the other model's, in points, on the same {data.side_words} items, with its "
             f"95 % paired-bootstrap interval (the same resampled {unit} for both). {head.name} is better or worse "
             "when the interval excludes 0, else the two are not distinguishable on this split.")
 
 
-def _comparison_header(head: Run) -> list[str]:
+def _comparison_header(head: Run, data: DataInfo) -> list[str]:
     header = ["other model", "segment accuracy: difference [95 % CI]", f"{head.name} is"]
-    if head.outcomes.song_ids is not None:
+    if head.outcomes[data.side].song_ids is not None:
         header += ["song accuracy: difference [95 % CI]", f"{head.name} is"]
     return header
 
@@ -372,39 +411,41 @@ def learning_curves_figure(name: str, curves: dict[str, dict[str, list[float]]])
     return figure
 
 
-def accuracy_bars_figure(runs: list[Run]) -> plt.Figure:
-    """Each model's saved-model accuracy, segment and (where known) song, with its 95 % interval as an error bar."""
+def accuracy_bars_figure(runs: list[Run], data: DataInfo) -> plt.Figure:
+    """Each model's saved-model accuracy on the reported side, segment and (where known) song, with its 95 % interval as an error bar."""
     positions = np.arange(len(runs))
-    metrics = ["accuracy", "song_accuracy"] if runs[0].interval("song_accuracy") else ["accuracy"]
+    side = data.side
+    metrics = ["accuracy", "song_accuracy"] if runs[0].interval("song_accuracy", side) else ["accuracy"]
     width = 0.8 / len(metrics)
     figure, axis = plt.subplots(figsize=(10, 3.8))
     for index, metric in enumerate(metrics):
-        estimates = [run.interval(metric) for run in runs]
+        estimates = [run.interval(metric, side) for run in runs]
         values = np.array([estimate.value for estimate in estimates])
         errors = np.array([[estimate.value - estimate.low, estimate.high - estimate.value] for estimate in estimates]).T
         offset = (index - (len(metrics) - 1) / 2) * width
         axis.bar(positions + offset, values, width=width, yerr=errors, capsize=3,
                  label="segments" if metric == "accuracy" else "songs")
     axis.set_xticks(positions, [run.name for run in runs], rotation=30, ha="right")
-    axis.set_ylabel("validation accuracy (95 % CI)")
+    axis.set_ylabel(f"{data.side_words} accuracy (95 % CI)")
     axis.set_ylim(0, 1)
-    axis.axhline(1 / len(runs[0].scores["per_genre"]), color="grey", linestyle="--", linewidth=1, label="chance")
+    axis.axhline(1 / len(runs[0].evaluation[side]["per_genre"]), color="grey", linestyle="--", linewidth=1, label="chance")
     axis.legend()
     axis.grid(axis="y", alpha=0.3)
     figure.tight_layout()
     return figure
 
 
-def confusion_figure(run: Run) -> plt.Figure:
-    class_names = run.scores["confusion"]["class_names"]
-    matrix = np.array(run.scores["confusion"]["counts"])  # (actual, predicted)
+def confusion_figure(run: Run, data: DataInfo) -> plt.Figure:
+    confusion = run.evaluation[data.side]["confusion"]
+    class_names = confusion["class_names"]
+    matrix = np.array(confusion["counts"])  # (actual, predicted)
     figure, axis = plt.subplots(figsize=(6, 5.2))
     image = axis.imshow(matrix, cmap="Blues")
     axis.set_xticks(range(len(class_names)), class_names, rotation=45, ha="right")
     axis.set_yticks(range(len(class_names)), class_names)
     axis.set_xlabel("predicted")
     axis.set_ylabel("actual")
-    axis.set_title(f"{run.name}: validation confusion matrix")
+    axis.set_title(f"{run.name}: {data.side_words} confusion matrix")
     for (actual, predicted), count in np.ndenumerate(matrix):
         color = "white" if count > matrix.max() / 2 else "black"
         axis.text(predicted, actual, str(count), ha="center", va="center", color=color, fontsize=8)
@@ -415,6 +456,7 @@ def confusion_figure(run: Run) -> plt.Figure:
 
 def report_html(runs: list[Run], data: DataInfo, curve_images: dict[str, str], comparisons: list[Comparison], seed: int) -> str:
     head = runs[0]
+    reported = head.evaluation[data.side]
     escape = html.escape
     headline_class = ' class="headline"'
     rows = "\n".join(
@@ -430,12 +472,12 @@ def report_html(runs: list[Run], data: DataInfo, curve_images: dict[str, str], c
     genres = "\n".join(
         f"<tr><td>{escape(name)}</td><td>{s['precision']:.3f}</td><td>{s['recall']:.3f}</td>"
         f"<td>{s['f1']:.3f}</td><td>{s['support']}</td></tr>"
-        for name, s in head.scores["per_genre"].items()
+        for name, s in reported["per_genre"].items()
     )
     confusions = "\n".join(
         f"<li>{escape(pair['actual'])} taken for {escape(pair['predicted'])}: {pair['count']} segments "
         f"({pair['share_of_errors']:.0%} of the errors)</li>"
-        for pair in head.scores["top_confusions"]
+        for pair in reported["top_confusions"]
     ) or "<li>none</li>"
     curves = "\n".join(
         f'<figure><img alt="learning curves of {escape(run.name)}" src="data:image/png;base64,{curve_images[run.name]}"></figure>'
@@ -460,25 +502,25 @@ img {{ max-width: 100%; }}
 <h1>Genre classifiers compared</h1>
 <p class="data">Data: <strong>{escape(data.description)}</strong>; {escape(data.counts)}.</p>
 <p>Headline architecture (<code>model.name</code>): <strong>{escape(head.name)}</strong>,
-{escape(_headline_figures(head))}.</p>
+{escape(_headline_figures(head, data))}.</p>
 <h2>All architectures</h2>
 <table>
-<tr>{''.join(f'<th>{escape(cell)}</th>' for cell in TABLE_HEADER)}</tr>
+<tr>{''.join(f'<th>{escape(cell)}</th>' for cell in table_header(data))}</tr>
 {rows}
 </table>
-<p>{escape(_intervals_note(head, seed))}</p>
+<p>{escape(_intervals_note(head, data, seed))}</p>
 <p>{escape(data.spec_note)}</p>
 {ensemble_note}
-<img alt="validation accuracy by model, with 95 % intervals" src="data:image/png;base64,{_png_base64(accuracy_bars_figure(runs))}">
-<h2>{escape(head.name)} against each other model</h2>
-<p>{escape(_comparisons_note(head))}</p>
+<img alt="{data.side_words} accuracy by model, with 95 % intervals" src="data:image/png;base64,{_png_base64(accuracy_bars_figure(runs, data))}">
+<h2>{escape(head.name)} against each other model, on the {data.side_words} side</h2>
+<p>{escape(_comparisons_note(head, data))}</p>
 <table>
-<tr>{''.join(f'<th>{escape(cell)}</th>' for cell in _comparison_header(head))}</tr>
+<tr>{''.join(f'<th>{escape(cell)}</th>' for cell in _comparison_header(head, data))}</tr>
 {comparison_rows}
 </table>
-<h2>{escape(head.name)} on the validation split</h2>
+<h2>{escape(head.name)} on the {data.side_words} side</h2>
 <div class="side">
-<img alt="confusion matrix of {escape(head.name)}" src="data:image/png;base64,{_png_base64(confusion_figure(head))}" style="max-width: 560px">
+<img alt="confusion matrix of {escape(head.name)}" src="data:image/png;base64,{_png_base64(confusion_figure(head, data))}" style="max-width: 560px">
 <div>
 <table>
 <tr><th>genre</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>
@@ -497,16 +539,15 @@ img {{ max-width: 100%; }}
 """
 
 
-def write_headline(run: Run, out_dir: Path) -> None:
+def write_headline(run: Run, side: str, out_dir: Path) -> None:
+    """The headline model's metrics (training's and each side's saved-model figures, the tables left out), its
+    predictions on the reported side and its curves."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    headline = {"model": run.name, **run.metrics, "macro_f1": run.scores["macro_f1"]}
-    # the saved model's accuracy and its interval (the last epoch's, unless early stopping kept the best epoch's weights)
-    for metric in ("accuracy", "song_accuracy"):
-        if metric in run.scores:
-            for key in (metric, f"{metric}_ci_low", f"{metric}_ci_high"):
-                headline[f"val_{key}"] = run.scores[key]
+    headline = {"model": run.name, **run.metrics}
+    for scored in run.predictions:
+        headline[scored] = {key: value for key, value in run.evaluation[scored].items() if not isinstance(value, (dict, list))}
     (out_dir / "metrics.json").write_text(json.dumps(headline, indent=2) + "\n")
-    shutil.copyfile(run.predictions, out_dir / "predictions.csv")
+    shutil.copyfile(run.predictions[side], out_dir / "predictions.csv")
     shutil.copytree(curves_dir(run.live_dir), out_dir / "curves", dirs_exist_ok=True)
 
 

@@ -231,12 +231,14 @@ def train_model(
     model_path: Path,
     live_dir: Path,
     checkpoint_path: Path,
+    data_description: str = "",
 ) -> dict:
     """Train one architecture; save the model to model_path and log its curves (after every epoch,
     see gtzan.curves) and its metrics with DVCLive into live_dir; return the metrics.
 
     The state after every epoch goes to checkpoint_path, and a run that finds a checkpoint of the
     same inputs there resumes from it (see gtzan.checkpoint); the caller removes it once done.
+    data_description (gtzan.prepared.describe_data) goes into the metrics, to say what they were measured on.
     """
     seed_everything(seed, deterministic)
     policy = set_precision(precision)
@@ -308,7 +310,8 @@ def train_model(
         with strategy.scope():
             plain_keras(model).save(model_path)
         live.summary.update(summarize_history(checkpoint.history, trainable_parameters=trainable,
-                                              epoch_seconds=checkpoint.state["epoch_seconds"], train_examples=len(train_data[1])))
+                                              epoch_seconds=checkpoint.state["epoch_seconds"], train_examples=len(train_data[1])),
+                            data=data_description)
         return dict(live.summary)
 
 
