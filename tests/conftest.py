@@ -40,7 +40,8 @@ def write_prepared(directory: Path, counts: dict[str, int], num_classes: int = 8
         spectrograms, labels = fake_segments(count, seed, num_classes=num_classes)
         np.save(directory / split / "spectrograms.npy", spectrograms)
         np.save(directory / split / "labels.npy", labels.astype(np.int32))
-    (directory / "summary.json").write_text(json.dumps({"num_classes": num_classes}))
+    summary = {"num_classes": num_classes, "counts": {split: {"total": count} for split, count in counts.items()}}
+    (directory / "summary.json").write_text(json.dumps(summary))
     return directory
 
 

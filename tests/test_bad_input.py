@@ -26,8 +26,9 @@ TRAIN = ["parallel_cnn", "--data", "data/prepared", "--model", "models/parallel_
          "--live", "dvclive/parallel_cnn", "--checkpoint", "checkpoints/parallel_cnn.npz"]
 TRAIN_OUTPUTS = ["models/parallel_cnn.keras", "dvclive/parallel_cnn/metrics.json"]
 EVALUATE = ["models/parallel_cnn.keras", "--data", "data/prepared", "--out", "eval/parallel_cnn",
-            "--predictions", "predictions/parallel_cnn.csv"]
-EVALUATE_OUTPUTS = ["eval/parallel_cnn", "predictions/parallel_cnn.csv"]
+            "--predictions", "predictions/parallel_cnn"]
+EVALUATE_OUTPUTS = ["eval/parallel_cnn", "predictions/parallel_cnn"]
+PREPARE = ["data/raw", "data/prepared-new", "--filtered-lists", str(REPO_ROOT / "splits" / "gtzan-fault-filtered")]
 
 
 @dataclass
@@ -77,8 +78,15 @@ CASES = {
         "download.py", ["data/raw-new"], "data.synthetic.songs_per_genre must be an integer of at least 2 (one song per split), got 'abc'",
         params=changing("data.synthetic.songs_per_genre", "abc"), absent=["data/raw-new"]),
     "data.split random": Case(
-        "download.py", ["data/raw-new"], "data.split 'random' is unknown; valid values are ['song', 'segment']",
-        params=changing("data.split", "random"), absent=["data/raw-new"]),
+        "prepare.py", PREPARE, "data.split 'random' is unknown; valid values are ['song', 'segment', 'filtered']",
+        params=changing("data.split", "random"), absent=["data/prepared-new"]),
+    "data.test_fraction 0.9": Case(
+        "prepare.py", PREPARE, "data.test_fraction must be a number from 0 to 0.5, got 0.9",
+        params=changing("data.test_fraction", 0.9), absent=["data/prepared-new"]),
+    "filtered split without the listed clips": Case(
+        "prepare.py", PREPARE, "data.split 'filtered': no train clip of blues, ...: the data has none of the clips "
+        "train_filtered.txt lists for those genres; add them, or leave the genre out of data.genres",
+        params=changing("data.split", "filtered"), absent=["data/prepared-new"]),
     "negative_slope abc": Case(
         "train.py", TRAIN, "params.yaml models.parallel_cnn.architecture.negative_slope must be a number >= 0, got 'abc'",
         params=changing("models.parallel_cnn.architecture", {"negative_slope": "abc"}), absent=TRAIN_OUTPUTS),
@@ -108,7 +116,7 @@ CASES = {
         "rerun the prepare stage (dvc repro -f prepare).", damage=write("data/prepared/summary.json", b"not json"),
         absent=TRAIN_OUTPUTS),
     "one genre": Case(
-        "prepare.py", ["data/raw", "data/prepared-new"], "the data has 1 class (jazz): a classifier needs at least 2",
+        "prepare.py", PREPARE, "the data has 1 class (jazz): a classifier needs at least 2",
         damage=one_class_download, absent=["data/prepared-new"]),
     "truncated model": Case(
         "evaluate.py", EVALUATE, "models/parallel_cnn.keras (1,000 bytes) cannot be loaded as a keras model",
@@ -134,7 +142,7 @@ def prepared(tmp_path_factory) -> Path:
     for block in params["models"].values():
         block.update(epochs=1, batch_size=8)
     (workspace / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    for script, args in [("download.py", ["data/raw"]), ("prepare.py", ["data/raw", "data/prepared"])]:
+    for script, args in [("download.py", ["data/raw"]), ("prepare.py", [*PREPARE[:1], "data/prepared", *PREPARE[2:]])]:
         result = subprocess.run([sys.executable, REPO_ROOT / "stages" / script, *args], cwd=workspace, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
     return workspace

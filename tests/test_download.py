@@ -8,7 +8,7 @@ import pytest
 from conftest import fake_segments
 
 from gtzan.errors import UserError
-from gtzan.datasets import find_saved_datasets, identify_splits, load_split, save_split
+from gtzan.datasets import find_saved_datasets, identify_splits, load_segments, load_split, save_split
 from gtzan.download import GDRIVE_FOLDER_ID, fetch_raw_data
 
 
@@ -147,8 +147,7 @@ def test_song_ids_travel_with_the_segments(tmp_path):
     assert song_ids.tolist() == [0, 0, 0, 1, 1, 1] and spec.endswith("[] int32")
 
 
-@pytest.mark.parametrize("split", ["song", "segment"])
-def test_audio_folder_source_splits_by_song_or_segment(tmp_path, split):
+def test_an_audio_folder_is_decoded_unsplit_with_each_songs_clip_name(tmp_path):
     import soundfile
 
     frontend = {"segments_per_clip": 2}  # 4 s clips of two 2 s segments at 16 kHz
@@ -163,17 +162,12 @@ def test_audio_folder_source_splits_by_song_or_segment(tmp_path, split):
     destination = tmp_path / "raw"
     info = fetch_raw_data(
         source=str(tmp_path / "audio"), destination=destination, seed=1, songs_per_genre=0,
-        frontend_settings=frontend, genres=["rock", "jazz"], split=split,
+        frontend_settings=frontend, genres=["rock", "jazz"],
     )
-    assert info["source"] == "audio" and info["class_names"] == ["rock", "jazz"] and info["songs"] == 10
+    assert info["source"] == "audio" and info["class_names"] == ["rock", "jazz"]
     assert info["skipped"][0]["clip"] == "jazz/broken.wav"
-    _, train_labels, train_songs, _ = load_split(destination / "train", "train")
-    _, val_labels, val_songs, _ = load_split(destination / "val", "val")
-    assert len(train_labels) == 2 * 4 * 2 and len(val_labels) == 2 * 1 * 2
-    assert info["split"] == split
-    if split == "song":
-        assert not set(train_songs) & set(val_songs), "no song on both sides of the split"
-    else:
-        # (seed 1 because with seed 0 each genre's two validation segments happen to be one whole song)
-        assert set(train_songs) & set(val_songs), "the segment split puts songs on both sides"
-        assert set(train_songs) | set(val_songs) == set(range(10))
+    assert sorted(path.name for path in destination.iterdir()) == ["segments", "source.json"], "the split is prepare's"
+    spectrograms, labels, song_ids, clips = load_segments(destination / "segments")
+    assert spectrograms.shape == (20, 80, 80, 1) and labels.tolist() == [0] * 10 + [1] * 10
+    assert song_ids.tolist() == np.repeat(np.arange(10), 2).tolist()
+    assert clips == [f"{genre}/{genre}.{song:05d}.wav" for genre in ("rock", "jazz") for song in range(5)]

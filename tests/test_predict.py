@@ -27,6 +27,7 @@ def write_summary(prepared, source: dict) -> None:
         "num_classes": len(GENRES),
         "class_names": GENRES,
         "standardization": {"per": "mel bin", "mean": [0.0] * 80, "std": [1.0] * 80},
+        "protocol": {"description": "song split 60/20/20: 36 train, 12 validation, 12 test songs"},
     }
     (prepared / "summary.json").write_text(json.dumps(summary, indent=2))
 
@@ -38,7 +39,8 @@ def setup(tmp_path_factory):
     model_path = root / "model.keras"
     build_model("parallel_cnn", (80, 80, 1), len(GENRES)).save(model_path)
     frontend_settings = dataclasses.asdict(FRONTEND)
-    write_summary(root / "prepared", {"source": "synthetic", "class_names": GENRES, "frontend": frontend_settings})
+    write_summary(root / "prepared", {"source": "synthetic", "seed": 42, "songs_per_genre": 20, "class_names": GENRES,
+                                      "frontend": frontend_settings})
     write_summary(root / "drive", {"source": "gdrive", "folder_id": "154dxA9DPaEUW_QbCuW8e-eA5xYd73CQL"})
     stamp_training_data(model_path, load_summary(root / "prepared"))
     other_run = {"source": "synthetic", "seed": 7, "songs_per_genre": 20, "class_names": GENRES, "frontend": frontend_settings}
@@ -63,7 +65,7 @@ def run_main(setup, capsys, *args, model=None, prepared=None):
 
 
 def top_lines(out: str) -> list[tuple[str, float]]:
-    lines = out.splitlines()[1:]
+    lines = out.splitlines()[2:]  # after the file's line and the model's
     lines = lines[: lines.index("segments:")] if "segments:" in lines else lines
     return [(line.split()[0], float(line.split()[1])) for line in lines]
 
@@ -89,6 +91,8 @@ def test_the_command_prints_the_top_genres(setup, capsys):
     code, out, err = run_main(setup, capsys, str(setup / "song.wav"), "--top", "2")
     assert code == 0, err
     assert out.splitlines()[0].endswith("song.wav: 4 segments of 2 s")
+    assert out.splitlines()[1] == (f"model: {setup / 'model.keras'}, trained on the synthetic data (seed 42, 20 songs per "
+                                   "genre), song split 60/20/20: 36 train, 12 validation, 12 test songs")
     ranked = top_lines(out)
     assert len(ranked) == 2 and {name for name, _ in ranked} <= set(GENRES)
     probabilities = [p for _, p in ranked]

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from conftest import fake_segments
 
-from gtzan.datasets import save_split
+from gtzan.datasets import save_segments, save_split
+from gtzan.errors import UserError
 from gtzan.prepare import prepare_data
 from gtzan.prepared import load_prepared, load_song_ids, load_summary
 
@@ -47,6 +48,7 @@ def test_canonical_form_and_summary(tmp_path):
     assert summary["class_names"] == [str(index) for index in range(8)]
     assert summary["element_spec"]["train"] == "[80, 80, 1] float32, [] int64"
     assert summary["song_ids"] is False and load_song_ids(tmp_path / "prepared", "train") is None
+    assert summary["protocol"]["description"] == "the data's own segment split: 16 train, 8 validation segments"
 
 
 def test_segments_take_the_shape_of_the_front_end_that_computed_them(tmp_path):
@@ -69,6 +71,49 @@ def test_song_ids_are_carried_through(tmp_path):
     summary = prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
     assert summary["song_ids"] is True
     assert load_song_ids(tmp_path / "prepared", "val").tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+
+
+def write_unsplit(raw_dir: Path, songs_per_genre: int = 10, segments: int = 2) -> Path:
+    """Raw data as download leaves the synthetic data or an audio folder: unsplit segments, GTZAN's clip names."""
+    genres = ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop"]
+    songs = len(genres) * songs_per_genre
+    spectrograms, _ = fake_segments(songs * segments, seed=3)
+    song_ids = np.repeat(np.arange(songs), segments).astype(np.int32)
+    clips = [f"{genre}/{genre}.{number:05d}.wav" for genre in genres for number in range(songs_per_genre)]
+    save_segments(raw_dir / "segments", spectrograms, song_ids // songs_per_genre, song_ids, clips)
+    (raw_dir / "source.json").write_text(json.dumps({"source": "synthetic", "class_names": genres}))
+    return raw_dir
+
+
+def test_unsplit_data_is_split_here_with_a_test_side_and_no_song_on_two_sides(tmp_path):
+    raw = write_unsplit(tmp_path / "raw")
+    summary = prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES, split="song",
+                           test_fraction=0.2, seed=1)
+    songs = {side: set(load_song_ids(tmp_path / "prepared", side).tolist()) for side in ("train", "val", "test")}
+    assert not (songs["train"] & songs["val"] or songs["train"] & songs["test"] or songs["val"] & songs["test"])
+    assert {side: len(ids) for side, ids in songs.items()} == {"train": 48, "val": 16, "test": 16}
+    assert summary["counts"]["test"] == {"total": 32, "per_class": [4] * 8}
+    assert summary["protocol"]["description"] == "song split 60/20/20: 48 train, 16 validation, 16 test songs"
+    train_x, _ = load_prepared(tmp_path / "prepared", "train")
+    np.testing.assert_allclose(train_x.mean(axis=(0, 1, 3)), 0, atol=1e-4)  # the training side's statistics
+
+
+def test_another_split_of_the_same_raw_data_needs_no_new_download(tmp_path):
+    raw = write_unsplit(tmp_path / "raw", songs_per_genre=100)
+    segment = prepare_data(raw_dir=raw, out_dir=tmp_path / "segment", num_classes=NUM_CLASSES, split="segment")
+    assert segment["protocol"]["description"] == "segment split 80/20: 1,280 train, 320 validation segments"
+    filtered = prepare_data(raw_dir=raw, out_dir=tmp_path / "filtered", num_classes=NUM_CLASSES, split="filtered",
+                            lists_dir=Path(__file__).parents[1] / "splits" / "gtzan-fault-filtered")
+    assert set(filtered["counts"]) == {"train", "val", "test"} and filtered["protocol"]["method"] == "filtered"
+    assert filtered["protocol"]["description"].startswith("fault-filtered split: ")
+
+
+@pytest.mark.parametrize("protocol", [{"split": "filtered"}, {"test_fraction": 0.2}])
+def test_data_that_comes_split_refuses_another_protocol(tmp_path, protocol):
+    raw = write_raw(tmp_path / "raw")
+    with pytest.raises(UserError, match="comes already split into train and validation"):
+        prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES, **protocol)
+    assert not (tmp_path / "prepared").exists()
 
 
 def test_standardized_with_training_statistics_only(tmp_path):

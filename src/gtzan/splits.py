@@ -135,7 +135,7 @@ def filtered_split(song_ids: np.ndarray, clips: list[str], class_names: list[str
         if empty:
             raise UserError(
                 f"data.split 'filtered': no {SIDE_WORDS[side]} clip of {', '.join(empty)}: the data has none of the "
-                f"fault-filtered {side} list's clips of {'that genre' if len(empty) == 1 else 'those genres'}; "
+                f"clips {LIST_FILES[side]} lists for {'that genre' if len(empty) == 1 else 'those genres'}; "
                 "add them, or leave the genre out of data.genres"
             )
     left_out = int((song_side == "").sum())
