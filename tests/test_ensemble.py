@@ -100,7 +100,7 @@ def test_members_evaluated_on_different_data_are_refused(tmp_path):
                      class_names=["blues", "jazz", "rock"], seed=3, data=DATA)
     with pytest.raises(UserError, match=r"d/val.csv and .*a/val.csv are not predictions of the same segments and genres"):
         mean_probabilities([tmp_path / "predictions/a/val.csv", tmp_path / "predictions/d/val.csv"])
-    with pytest.raises(UserError, match=r"c/val.csv not found: run the evaluate stage .*evaluate@c\)"):
+    with pytest.raises(UserError, match=r"c/val.csv not found: run the stage that writes it first \(dvc repro evaluate@c\)"):
         mean_probabilities([tmp_path / "predictions/a/val.csv", tmp_path / "predictions/c/val.csv"])
 
 

@@ -114,7 +114,7 @@ def test_song_accuracy_is_scored_where_song_ids_are_known(tmp_path):
 
 def test_a_missing_or_damaged_predictions_file_is_named(tmp_path):
     # the architecture is the name of the CSV's directory: predictions/<name>/<side>.csv
-    with pytest.raises(UserError, match=r"cnn_gru/val.csv not found: run the evaluate stage .*evaluate@cnn_gru\)"):
+    with pytest.raises(UserError, match=r"cnn_gru/val.csv not found: run the stage that writes it first \(dvc repro evaluate@cnn_gru\)"):
         read_predictions(tmp_path / "cnn_gru" / "val.csv")
     (tmp_path / "lstm").mkdir()
     (tmp_path / "lstm" / "test.csv").write_text("actual,predicted,p_a\na,b,0.5\n")

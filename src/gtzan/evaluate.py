@@ -220,7 +220,7 @@ def write_predictions(path: Path, predictions: Predictions) -> None:
 def read_predictions(path: Path) -> Predictions:
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path} not found: run the evaluate stage of this architecture first (dvc repro evaluate@{path.parent.name}).")
+        raise UserError(f"{path} not found: run the stage that writes it first (dvc repro {_stage_writing(path)}).")
     try:
         with path.open(newline="") as file:
             reader = csv.DictReader(file)
@@ -238,4 +238,9 @@ def read_predictions(path: Path) -> Predictions:
                                    dtype=np.float64).reshape(len(rows), len(names)),
         )
     except (KeyError, TypeError, ValueError, csv.Error) as error:
-        raise UserError(f"{path} is not a predictions file written by evaluate ({error!r}): rerun evaluate@{path.parent.name}.") from error
+        raise UserError(f"{path} is not a predictions file written by evaluate ({error!r}): rerun {_stage_writing(path)}.") from error
+
+
+def _stage_writing(path: Path) -> str:
+    """The stage that writes a predictions file: predictions/<name>/<side>.csv or eval/ensemble/predictions/<side>.csv."""
+    return "ensemble" if path.parent.name == "predictions" else f"evaluate@{path.parent.name}"

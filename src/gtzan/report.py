@@ -83,7 +83,7 @@ class DataInfo:
     """What the report says about the data every architecture was trained and evaluated on."""
 
     description: str  # the data and its split protocol, with the count on each side
-    counts: str
+    counts: str  # segments on each side, where the description counts songs or clips
     side: str  # the reported side: "test" where the protocol has one, else "val"
     comparable_with_spec: bool
 
@@ -92,7 +92,9 @@ class DataInfo:
         counts = ", ".join(f"{summary['counts'][side]['total']:,} {words}" for side, words in SIDE_WORDS.items()
                            if side in summary["counts"])
         comparable = summary.get("source", {}).get("source") in SPEC_DATA_SOURCES
-        return cls(description=describe_data(summary), counts=f"{counts} segments", side=reported_side(summary),
+        if summary.get("protocol", {}).get("method") in ("given", "segment"):
+            counts = ""  # the description counts the segments already
+        return cls(description=describe_data(summary), counts=counts and f"; {counts} segments", side=reported_side(summary),
                    comparable_with_spec=comparable)
 
     @property
@@ -280,7 +282,7 @@ def comparison_markdown(runs: list[Run], data: DataInfo, comparisons: list[Compa
     lines = [
         "# Genre classifiers compared",
         "",
-        f"Data: {data.description}; {data.counts}.",
+        f"Data: {data.description}{data.counts}.",
         "",
         f"Headline architecture (`model.name`): **{head.name}**, {_headline_figures(head, data)}.",
         "",
@@ -332,7 +334,7 @@ def _table_cells(run: Run, runs: list[Run], data: DataInfo) -> list[str]:
         members = [other for other in runs if other.name in run.evaluation["members"]]
         parameters = f"{sum(member.metrics['parameters'] for member in members):,}"
         return [NOT_APPLICABLE, *scored, NOT_APPLICABLE, macro_f1, parameters, NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE]
-    metrics, saved = run.metrics, run.interval("accuracy", side)
+    metrics, saved = run.metrics, run.interval("accuracy", "val")  # the spec's figures are validation accuracies
     return [
         f"{metrics['val_accuracy_best']:.1%}",
         *scored,
@@ -353,8 +355,8 @@ def _intervals_note(head: Run, data: DataInfo, seed: int) -> str:
         resampled = f"the {reported['segments']:,} {data.side_words} segments, resampled one by one as the data has no song ids"
     selection = ("Validation chose the best epoch (and early stopping, schedules); test was used for nothing but these figures. "
                  if data.side == "test" else "")
-    return (f"Intervals: 95 % percentile bootstrap over {resampled} ({compare.RESAMPLES:,} resamples, seed {seed}; each "
-            f"side's own). {selection}Val acc best is the best epoch's during training, without an interval; the intervals "
+    return (f"Intervals: 95 % percentile bootstrap over {resampled} ({compare.RESAMPLES:,} resamples, seed {seed}"
+            f"{'; each side its own' if data.side == 'test' else ''}). {selection}Val acc best is the best epoch's during training, without an interval; the intervals "
             "are the saved model's.")
 
 
@@ -500,7 +502,7 @@ img {{ max-width: 100%; }}
 </head>
 <body>
 <h1>Genre classifiers compared</h1>
-<p class="data">Data: <strong>{escape(data.description)}</strong>; {escape(data.counts)}.</p>
+<p class="data">Data: <strong>{escape(data.description)}</strong>{escape(data.counts)}.</p>
 <p>Headline architecture (<code>model.name</code>): <strong>{escape(head.name)}</strong>,
 {escape(_headline_figures(head, data))}.</p>
 <h2>All architectures</h2>
