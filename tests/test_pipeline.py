@@ -105,7 +105,9 @@ FEW = ["parallel_cnn", "cnn_rnn", "cnn_gru"]
 
 
 def shrink_to_few(params: dict) -> dict:
+    """With a test side (per genre: 3 training, 1 validation, 1 test song): the report headlines test figures."""
     params = shrink(params)
+    params["data"]["test_fraction"] = 0.2
     params["models"] = {name: params["models"][name] for name in FEW}
     return params
 
@@ -145,7 +147,7 @@ def song_accuracy_in(predictions_csv: Path) -> float:
 
 def top_genres(prediction: str) -> list[tuple[str, float]]:
     """predict's ranked (genre, probability) lines: those between the header and `segments:`."""
-    lines = prediction.strip().splitlines()[1:]
+    lines = prediction.strip().splitlines()[2:]  # after the file's line and the model's
     lines = lines[: lines.index("segments:")] if "segments:" in lines else lines
     return [(line.split()[0], float(line.split()[1])) for line in lines]
 
@@ -160,14 +162,16 @@ def test_dvc_repro_runs_every_stage_once(trained):
     stages = {"download", "prepare", "ensemble", "report", *(f"train@{name}" for name in names), *(f"evaluate@{name}" for name in names)}
     assert ran(trained[1]) == stages
     summary = trained[0].json("data/prepared/summary.json")
-    assert summary["counts"]["train"]["total"] == 8 * 4 * 3 and summary["counts"]["val"]["total"] == 8 * 1 * 3
+    assert {side: count["total"] for side, count in summary["counts"].items()} == {"train": 8 * 3 * 3, "val": 8 * 3, "test": 8 * 3}
     assert summary["source"]["source"] == "synthetic"
+    assert summary["protocol"]["description"] == "song split 60/20/20: 24 train, 8 validation, 8 test songs"
 
 
 @pytest.mark.slow
 def test_each_architecture_has_its_model_log_metrics_and_predictions(trained):
     repo = trained[0]
     class_names = repo.json("data/prepared/summary.json")["class_names"]
+    protocol = repo.json("data/prepared/summary.json")["protocol"]["description"]
     for name in FEW:
         assert (repo.path / f"models/{name}.keras").stat().st_size > 0
         trained_metrics = repo.json(f"dvclive/{name}/metrics.json")
@@ -176,16 +180,23 @@ def test_each_architecture_has_its_model_log_metrics_and_predictions(trained):
         assert trained_metrics["eval"]["accuracy"] == curves["accuracy"]["validation"][-1]
         assert (repo.path / f"plots/curves/{name}.png").read_bytes().startswith(b"\x89PNG")
         evaluation = repo.json(f"eval/{name}/metrics.json")
-        assert evaluation["songs"] == 8 and evaluation["bootstrap_unit"] == "song", "the synthetic data carries song ids"
-        assert evaluation["song_accuracy"] == pytest.approx(song_accuracy_in(repo.path / f"predictions/{name}.csv"), abs=1e-6)
-        predictions = read_predictions(repo.path / f"predictions/{name}.csv")
-        assert predictions.class_names == class_names and predictions.probabilities.shape == (24, 8)
-        assert evaluation["accuracy"] == pytest.approx(np.mean(predictions.predicted == predictions.actual), abs=1e-6)
-        assert sum(map(sum, repo.json(f"eval/{name}/scores.json")["confusion"]["counts"])) == 24
+        assert evaluation["data"] == trained_metrics["data"] == f"the synthetic data (seed 42, 5 songs per genre), {protocol}"
+        for side in ("val", "test"):
+            figures = evaluation[side]
+            assert figures["songs"] == 8 and figures["bootstrap_unit"] == "song", "the synthetic data carries song ids"
+            assert figures["song_accuracy"] == pytest.approx(song_accuracy_in(repo.path / f"predictions/{name}/{side}.csv"), abs=1e-6)
+            predictions = read_predictions(repo.path / f"predictions/{name}/{side}.csv")
+            assert predictions.class_names == class_names and predictions.probabilities.shape == (24, 8)
+            assert figures["accuracy"] == pytest.approx(np.mean(predictions.predicted == predictions.actual), abs=1e-6)
+            assert figures["accuracy_ci_low"] <= figures["accuracy"] <= figures["accuracy_ci_high"]
+            assert sum(map(sum, repo.json(f"eval/{name}/scores.json")[side]["confusion"]["counts"])) == 24
+        val_songs, test_songs = (set(read_predictions(repo.path / f"predictions/{name}/{side}.csv").song_ids) for side in ("val", "test"))
+        assert not val_songs & test_songs
     ensemble = repo.json("eval/ensemble/metrics.json")
-    assert ensemble["members"] == FEW and read_predictions(repo.path / "eval/ensemble/predictions.csv").probabilities.shape == (24, 8)
+    assert ensemble["members"] == FEW and set(ensemble) == {"data", "members", "val", "test"}
+    assert read_predictions(repo.path / "eval/ensemble/predictions/test.csv").probabilities.shape == (24, 8)
     assert repo.json("models/ensemble.json")["members"] == {name: f"{name}.keras" for name in FEW}
-    for path in ["data/raw", "data/prepared", "predictions/cnn_gru.csv", *(f"models/{name}.keras" for name in FEW)]:
+    for path in ["data/raw", "data/prepared", "predictions/cnn_gru", *(f"models/{name}.keras" for name in FEW)]:
         repo.run("git", "check-ignore", "-q", path)  # data, models and predictions go to the DVC cache, not git
 
 
@@ -194,12 +205,16 @@ def test_the_report_headlines_model_name_and_compares_every_model(trained):
     repo = trained[0]
     headline = repo.json("plots/headline/metrics.json")
     assert headline["model"] == read_committed_yaml("params.yaml")["model"]["name"] == "cnn_gru"
-    assert headline["val_accuracy_ci_low"] <= headline["val_accuracy"] <= headline["val_accuracy_ci_high"]
-    assert "val_song_accuracy" in headline
+    test = repo.json("eval/cnn_gru/metrics.json")["test"]
+    assert headline["test"]["accuracy_ci_low"] <= headline["test"]["accuracy"] == test["accuracy"] <= headline["test"]["accuracy_ci_high"]
+    assert "song_accuracy" in headline["val"] and headline["data"].endswith("8 test songs")
+    assert (repo.path / "plots/headline/predictions.csv").read_bytes() == (repo.path / "predictions/cnn_gru/test.csv").read_bytes()
     report = (repo.path / "plots/report.md").read_text()
+    assert report.splitlines()[2].startswith(f"Data: {headline['data']}; "), "the report's first lines name the protocol"
+    assert f"**cnn_gru**, test accuracy {100 * test['accuracy']:.1f}% [" in report, "the headline figure is the test side's"
     assert all(f"| {name} |" in report for name in ["parallel_cnn", "cnn_rnn", "ensemble"]) and "| **cnn_gru** |" in report
-    assert "## cnn_gru against each other model" in report
-    assert "over the 8 validation songs, each song's segments resampled together" in report
+    assert "## cnn_gru against each other model, on the test side" in report
+    assert "over the 8 test songs, each song's segments resampled together" in report
     assert (repo.path / "plots/report.html").read_text().count("data:image/png;base64,") == len(FEW) + 2
 
 
@@ -207,10 +222,14 @@ def test_the_report_headlines_model_name_and_compares_every_model(trained):
 def test_dvc_exp_show_has_every_evaluation_and_training_column(repo):
     [workspace] = [row for row in json.loads(repo.dvc("exp", "show", "--json")) if row["rev"] == "workspace"]
     metrics = {path: file["data"] for path, file in workspace["data"]["metrics"].items()}
-    for path, key in [("eval/ensemble/metrics.json", "accuracy"), ("eval/cnn_gru/metrics.json", "song_accuracy_ci_high"),
-                      ("eval/cnn_gru/metrics.json", "bootstrap_unit"), ("dvclive/cnn_gru/metrics.json", "val_accuracy_best"),
-                      ("plots/headline/metrics.json", "val_accuracy_ci_low")]:
-        assert key in metrics[path], f"dvc exp show lacks {path}:{key}"
+    for path, key in [("eval/ensemble/metrics.json", "test.accuracy"), ("eval/cnn_gru/metrics.json", "test.song_accuracy_ci_high"),
+                      ("eval/cnn_gru/metrics.json", "val.accuracy"), ("eval/cnn_gru/metrics.json", "val.bootstrap_unit"),
+                      ("eval/cnn_gru/metrics.json", "data"), ("dvclive/cnn_gru/metrics.json", "val_accuracy_best"),
+                      ("dvclive/cnn_gru/metrics.json", "data"), ("plots/headline/metrics.json", "test.accuracy_ci_low")]:
+        value = metrics[path]
+        for part in key.split("."):
+            assert part in value, f"dvc exp show lacks {path}:{key}"
+            value = value[part]
 
 
 @pytest.mark.slow
@@ -234,7 +253,8 @@ def test_a_subset_of_members_rescores_the_ensemble_and_a_non_members_change_leav
     assert "ensemble: the mean of the saved models' probabilities of 2 architectures (cnn_gru, cnn_rnn" in (
         repo.path / "plots/report.md").read_text()
     # DVC cannot take deps from a param: a non-member's change may rerun the ensemble, to the same result.
-    files = ["eval/ensemble/metrics.json", "eval/ensemble/scores.json", "eval/ensemble/predictions.csv"]
+    files = ["eval/ensemble/metrics.json", "eval/ensemble/scores.json", "eval/ensemble/predictions/val.csv",
+             "eval/ensemble/predictions/test.csv"]
     before = [(repo.path / path).read_bytes() for path in files]
     repo.edit_params(lambda p: p["models"]["parallel_cnn"].update(batch_size=8))
     assert {"train@parallel_cnn", "evaluate@parallel_cnn", "report"} <= ran(repo.dvc("repro"))
@@ -250,8 +270,8 @@ def test_dvc_plots_show_draws_every_curve_and_confusion_matrix_offline(repo):
     for name in FEW:
         for split in ("train", "eval"):
             assert f"dvclive/{name}/plots/metrics/{split}/loss.tsv" in html and f"dvclive/{name}/plots/metrics/{split}/accuracy.tsv" in html
-        assert f"predictions/{name}.csv" in html
-    assert "eval/ensemble/predictions.csv" in html, "the ensemble's confusion matrix"
+        assert f"predictions/{name}/val.csv" in html and f"predictions/{name}/test.csv" in html
+    assert "eval/ensemble/predictions/test.csv" in html, "the ensemble's confusion matrix"
     assert "headline_loss" in html and "headline_accuracy" in html and "plots/headline/predictions.csv" in html
 
 
@@ -264,7 +284,7 @@ def test_every_trained_model_loads_and_predicts_the_same_with_plain_keras_withou
     probabilities, packages = load_without_this_project(paths, segments, tmp_path)
     assert packages == {name: ["keras"] for name in names}
     for name in names:
-        evaluated = read_predictions(repo.path / f"predictions/{name}.csv").probabilities
+        evaluated = read_predictions(repo.path / f"predictions/{name}/val.csv").probabilities
         np.testing.assert_allclose(probabilities[name], evaluated, atol=1e-5, err_msg=name)
 
 
@@ -313,10 +333,10 @@ def test_a_toy_architecture_needs_a_module_and_a_params_block_only(repo):
     assert (repo.path / "dvc.yaml").read_text() == dvc_yaml
     assert "toy" in repo.json("eval/ensemble/metrics.json")["members"], "ensemble.members: null takes every architecture"
     assert repo.json("dvclive/toy/metrics.json")["epochs"] == 2
-    assert "accuracy" in repo.json("eval/toy/metrics.json")
+    assert "accuracy" in repo.json("eval/toy/metrics.json")["test"]
     assert "| toy |" in (repo.path / "plots/report.md").read_text()
     plotted = repo.dvc("plots", "show", "--json")
-    for path in ("dvclive/toy/plots/metrics/eval/loss.tsv", "dvclive/toy/plots/metrics/train/accuracy.tsv", "predictions/toy.csv",
+    for path in ("dvclive/toy/plots/metrics/eval/loss.tsv", "dvclive/toy/plots/metrics/train/accuracy.tsv", "predictions/toy/test.csv",
                  "dvclive/cnn_gru/plots/metrics/eval/loss.tsv"):
         assert path in plotted, f"{path} is not among the charts of dvc plots show"
 
@@ -355,7 +375,7 @@ def shrink_to_audio(folder: Path, genres: list[str], architecture: str):
 
 
 @pytest.mark.slow
-def test_dvc_repro_on_an_audio_folder_then_the_segment_split(tmp_path):
+def test_dvc_repro_on_an_audio_folder_then_the_segment_split_reruns_prepare_not_the_decoding(tmp_path):
     from gtzan.synthetic import write_audio_folder
 
     folder = write_audio_folder(tmp_path / "audio", songs_per_genre=5, seed=7, seconds=6.5)
@@ -366,16 +386,17 @@ def test_dvc_repro_on_an_audio_folder_then_the_segment_split(tmp_path):
     output = repo.dvc("repro")
     assert "skipped jazz/broken.wav" in output
     summary = repo.json("data/prepared/summary.json")
-    assert summary["source"]["source"] == "audio" and summary["source"]["split"] == "song"
+    assert summary["source"]["source"] == "audio" and summary["protocol"]["description"] == "song split 80/20: 12 train, 3 validation songs"
     assert summary["class_names"] == genres and summary["song_ids"]
     assert summary["counts"]["train"]["total"] == 3 * 4 * 3 and summary["counts"]["val"]["total"] == 3 * 1 * 3
     train_songs = np.load(repo.path / "data/prepared/train/song_ids.npy")
     val_songs = np.load(repo.path / "data/prepared/val/song_ids.npy")
     assert not set(train_songs) & set(val_songs), "no song on both sides of the split"
-    song_accuracy = repo.json(f"eval/{architecture}/metrics.json")["song_accuracy"]
-    assert song_accuracy == pytest.approx(song_accuracy_in(repo.path / f"predictions/{architecture}.csv"), abs=1e-6)
-    assert "val_song_accuracy" in repo.json("plots/headline/metrics.json")
-    assert set(repo.json(f"eval/{architecture}/scores.json")["per_genre"]) == set(genres)
+    song_accuracy = repo.json(f"eval/{architecture}/metrics.json")["val"]["song_accuracy"]
+    assert song_accuracy == pytest.approx(song_accuracy_in(repo.path / f"predictions/{architecture}/val.csv"), abs=1e-6)
+    assert "song_accuracy" in repo.json("plots/headline/metrics.json")["val"]
+    assert "test" not in repo.json(f"eval/{architecture}/metrics.json"), "no test side unless data.test_fraction asks"
+    assert set(repo.json(f"eval/{architecture}/scores.json")["val"]["per_genre"]) == set(genres)
 
     prediction = repo.run(
         str(BIN / "python"), "-m", "gtzan.predict", str(folder / "metal/metal.00002.wav"),
@@ -390,11 +411,14 @@ def test_dvc_repro_on_an_audio_folder_then_the_segment_split(tmp_path):
         str(BIN / "python"), "-m", "gtzan.predict", str(folder / "metal/metal.00002.wav"),
         "--model", "models/ensemble.json", "--top", "3", "--segments",
     )
-    assert ensemble == prediction
+    assert ensemble.splitlines()[1].startswith("model: models/ensemble.json, trained on the audio folder ")
+    assert ensemble.splitlines()[2:] == prediction.splitlines()[2:]
 
-    # The Drive data's protocol, as an experiment: only the data changes, songs straddle the split.
-    output = repo.dvc("exp", "run", "-n", "segment-split", "-S", "data.split=segment")
-    assert "Running stage 'download'" in output
+    # The Drive data's protocol, as an experiment: the split changes, the decoded segments do not.
+    repo.edit_params(lambda params: params["data"].update(split="segment"))
+    assert set(json.loads(repo.dvc("status", "--json"))) == {"prepare"}, "download is up to date, prepare is not"
+    output = repo.dvc("exp", "run", "-n", "segment-split")
+    assert ran(output) == {"prepare", f"train@{architecture}", f"evaluate@{architecture}", "ensemble", "report"}
     train_songs = np.load(repo.path / "data/prepared/train/song_ids.npy")
     val_songs = np.load(repo.path / "data/prepared/val/song_ids.npy")
     assert set(train_songs) & set(val_songs) and len(set(train_songs) | set(val_songs)) == 15

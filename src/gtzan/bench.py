@@ -208,8 +208,9 @@ def synthetic_data(params: dict, directory: Path, songs_per_genre: int = 100) ->
     if not prepared.exists():
         print(f"Rendering the synthetic data ({songs_per_genre} songs per genre) into {prepared} (once) ...", flush=True)
         fetch_raw_data(source="synthetic", destination=directory / "raw", seed=params["seed"], songs_per_genre=songs_per_genre,
-                       frontend_settings=params["frontend"], genres=None, split="song")
-        prepare_data(raw_dir=directory / "raw", out_dir=prepared, num_classes=params["data"]["num_classes"])
+                       frontend_settings=params["frontend"], genres=None)
+        prepare_data(raw_dir=directory / "raw", out_dir=prepared, num_classes=params["data"]["num_classes"], split="song",
+                     seed=params["seed"])
     return prepared
 
 
