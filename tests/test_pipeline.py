@@ -543,7 +543,7 @@ def training_results(repo: Repo, name: str) -> tuple[dict, list, list]:
 
 @pytest.mark.slow
 def test_an_interrupted_train_stage_resumes_and_ends_as_an_uninterrupted_one(repo):
-    name, epochs = "cnn_rnn", 60
+    name, epochs = "cnn_rnn", 20
     repo.edit_params(lambda params: params["models"][name].update(epochs=epochs))
 
     # A first run, killed (power loss), then resumed and interrupted again with Ctrl-C, then resumed to the end.

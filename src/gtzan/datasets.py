@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import numpy as np
-import tensorflow as tf
 
 from gtzan.errors import UserError
 
@@ -63,6 +62,8 @@ def _directory_size(path: Path) -> int:
 
 def save_split(path: Path, spectrograms: np.ndarray, labels: np.ndarray, song_ids: np.ndarray | None = None) -> None:
     """Write one split the way the Drive data was written, with each element's song id if known."""
+    import tensorflow as tf  # here, not above: unsplit segments are read and written without TensorFlow
+
     elements = (spectrograms, labels) if song_ids is None else (spectrograms, labels, song_ids)
     tf.data.Dataset.from_tensor_slices(elements).save(str(path))
 
@@ -97,6 +98,8 @@ def load_split(path: Path, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
     Raises ValueError naming the split, the problem and an example index when the
     elements are not (spectrogram, label[, song id]) tuples of one fixed shape.
     """
+    import tensorflow as tf
+
     try:
         dataset = tf.data.Dataset.load(str(path))
     except (tf.errors.OpError, ValueError, OSError) as error:
