@@ -9,6 +9,7 @@ from pathlib import Path
 
 from gtzan.cli import load_params, run_stage, seed_param
 from gtzan.prepare import prepare_data
+from gtzan.splits import describe_missing
 
 
 def main() -> None:
@@ -29,6 +30,8 @@ def main() -> None:
         lists_dir=args.filtered_lists,
     )
     counts = ", ".join(f"{split} {count['total']:,}" for split, count in summary["counts"].items())
+    if missing := describe_missing(summary["protocol"]):
+        print(missing)
     print(f"{args.prepared_dir}/ is ready: {summary['protocol']['description']}; {counts} segments.")
 
 

@@ -7,7 +7,7 @@ import pytest
 from conftest import REPO_ROOT
 
 from gtzan.errors import UserError
-from gtzan.splits import check_split_params, split_segments
+from gtzan.splits import check_split_params, describe_missing, split_segments
 from gtzan.synthetic import GENRES
 
 LISTS = REPO_ROOT / "splits" / "gtzan-fault-filtered"
@@ -101,7 +101,7 @@ def test_the_filtered_split_follows_the_lists_for_the_genres_in_use():
     for side, mask in result.masks.items():
         assert Counter(GENRES[song // 100] for song in set(song_ids[mask].tolist())) == expected[side], side
     total = sum(sum(counts.values()) for counts in expected.values())
-    assert result.protocol["left_out"] == 800 - total and not any(result.protocol["missing"].values())
+    assert result.protocol["left_out"] == 800 - total and describe_missing(result.protocol) is None
     clips = result.protocol["clips"]
     assert result.protocol["description"] == (
         f"fault-filtered split: {clips['train']} train, {clips['val']} validation, {clips['test']} test clips of 8 genres, "
@@ -118,6 +118,11 @@ def test_a_partial_folder_reports_its_missing_clips_by_side_and_genre():
                        if line.split("/")[0] in ("blues", "rock") and int(line.split(".")[1]) % 3 == 0)
         assert result.protocol["missing"][side] == dict(gone), side
     assert result.masks["test"].any() and result.masks["train"].any()
+    missing = result.protocol["missing"]
+    assert describe_missing(result.protocol) == (
+        f"listed but not in the data: train blues {missing['train']['blues']}, rock {missing['train']['rock']}; "
+        f"validation blues {missing['val']['blues']}, rock {missing['val']['rock']}; "
+        f"test blues {missing['test']['blues']}, rock {missing['test']['rock']}")
 
 
 def test_the_filtered_split_needs_gtzans_clip_names():

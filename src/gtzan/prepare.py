@@ -76,7 +76,7 @@ def _split_segments(
     path: Path, source: dict, num_classes: int, *, method: str, test_fraction: float, seed: int, lists_dir: Path | None
 ) -> tuple[dict, dict, dict, dict]:
     """The unsplit segments of the synthetic data or an audio folder, split: (sides, song ids, protocol, element specs)."""
-    print(f"Loading the segments and splitting them by {method} ...", flush=True)
+    print(f"Loading the segments for the {method} split ...", flush=True)
     spectrograms, raw_labels, song_ids, clips = load_segments(path)
     validate_spectrograms(spectrograms, "segments", segment_shape(source))
     labels = labels_to_class_ids(raw_labels, num_classes, "segments")

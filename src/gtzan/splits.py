@@ -146,6 +146,14 @@ def filtered_split(song_ids: np.ndarray, clips: list[str], class_names: list[str
                          "description": description})
 
 
+def describe_missing(protocol: dict) -> str | None:
+    """The fault-filtered lists' clips the data lacks, by side and genre, in one line; None where none is missing."""
+    missing = protocol.get("missing", {})
+    sides = [f"{SIDE_WORDS[side]} " + ", ".join(f"{genre} {count}" for genre, count in sorted(missing[side].items()))
+             for side in SIDES if missing.get(side)]
+    return f"listed but not in the data: {'; '.join(sides)}" if sides else None
+
+
 def given_protocol(counts: dict[str, int]) -> dict:
     """The protocol of data that comes split (the Drive data): counts are segments per side."""
     return {"method": "given", "segments": counts,
