@@ -79,6 +79,7 @@ def test_the_segment_split_scatters_a_songs_segments():
     ("song", 0.6, "data.test_fraction must be a number from 0 to 0.5, got 0.6"),
     ("song", -0.1, "data.test_fraction must be a number from 0 to 0.5, got -0.1"),
     ("song", "0.2", "data.test_fraction must be a number from 0 to 0.5, got '0.2'"),
+    ("filtered", 0.2, r"data.split 'filtered' has its own test list: set data.test_fraction to 0 \(it is 0.2\)"),
 ])
 def test_bad_split_params_are_refused_in_one_line(method, fraction, message):
     with pytest.raises(UserError, match=message):

@@ -491,8 +491,9 @@ def report_html(runs: list[Run], data: DataInfo, curve_images: dict[str, str], c
 <meta charset="utf-8">
 <title>Genre classifiers compared</title>
 <style>
-body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }}
-table {{ border-collapse: collapse; margin: 1em 0; }}
+body {{ font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }}
+table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }}
+.wide {{ overflow-x: auto; }}
 th, td {{ border: 1px solid #ccc; padding: 0.3em 0.5em; text-align: right; }}
 th:first-child, td:first-child {{ text-align: left; }}
 tr.headline {{ background: #eef5ff; font-weight: bold; }}
@@ -506,10 +507,12 @@ img {{ max-width: 100%; }}
 <p>Headline architecture (<code>model.name</code>): <strong>{escape(head.name)}</strong>,
 {escape(_headline_figures(head, data))}.</p>
 <h2>All architectures</h2>
+<div class="wide">
 <table>
 <tr>{''.join(f'<th>{escape(cell)}</th>' for cell in table_header(data))}</tr>
 {rows}
 </table>
+</div>
 <p>{escape(_intervals_note(head, data, seed))}</p>
 <p>{escape(data.spec_note)}</p>
 {ensemble_note}

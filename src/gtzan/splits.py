@@ -41,6 +41,8 @@ def check_split_params(method: str, test_fraction: float) -> None:
         raise UserError(f"data.split '{method}' is unknown; valid values are {list(METHODS)}")
     if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)) or not 0 <= test_fraction <= MAX_TEST_FRACTION:
         raise UserError(f"data.test_fraction must be a number from 0 to {MAX_TEST_FRACTION}, got {test_fraction!r}")
+    if method == "filtered" and test_fraction:
+        raise UserError(f"data.split 'filtered' has its own test list: set data.test_fraction to 0 (it is {test_fraction})")
 
 
 def split_segments(
