@@ -47,6 +47,13 @@ def test_the_song_split_keeps_every_song_on_one_side_80_20_by_genre():
     assert not np.array_equal(result.masks["val"], split(labels, song_ids, seed=8).masks["val"])
 
 
+def test_without_a_test_side_the_song_split_draws_what_earlier_versions_drew():
+    """The validation songs of download's former split (gtzan.songs.split_by_song before the split moved to
+    prepare), so that the figures measured before stay reproducible."""
+    labels, song_ids = songs()
+    assert sorted(song_sets(split(labels, song_ids), song_ids)["val"]) == [6, 8, 15, 18, 22, 27, 32, 39]
+
+
 def test_a_test_fraction_gives_three_sides_with_no_song_on_two():
     labels, song_ids = songs()
     result = split(labels, song_ids, test_fraction=0.2)

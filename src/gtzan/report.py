@@ -365,7 +365,8 @@ def _ensemble_note(runs: list[Run]) -> str:
     if ensemble is None:
         return ""
     members = ensemble.evaluation["members"]
-    return (f"{ensemble.name}: the mean of the saved models' probabilities of {len(members)} architectures "
+    architectures = "architecture" if len(members) == 1 else "architectures"
+    return (f"{ensemble.name}: the mean of the saved models' probabilities of {len(members)} {architectures} "
             f"({', '.join(members)}; `ensemble.members`); parameters: theirs together.")
 
 

@@ -80,19 +80,21 @@ def stratified_masks(labels: np.ndarray, units: np.ndarray, fractions: dict[str,
 
     Of each genre's n units, round(fraction * n) go to each side of `fractions` (validation, then test), at
     least one where the fraction is positive, as long as training keeps at least one; the rest train. The
-    units are drawn with np.random.default_rng(seed). A side of fraction 0 is absent.
+    units are drawn with np.random.default_rng(seed), validation first, genre by genre: without a test
+    side, the draws (and so the split) are those of earlier versions. A side of fraction 0 is absent.
     """
     rng = np.random.default_rng(seed)
     chosen = {side: [] for side, fraction in fractions.items() if fraction > 0}
     unit_ids, first = np.unique(units, return_index=True)
     unit_labels = np.asarray(labels)[first]
     for genre in np.unique(unit_labels):
-        genre_units = rng.permutation(unit_ids[unit_labels == genre])
-        start = 0
+        remaining = unit_ids[unit_labels == genre]
+        total = len(remaining)
         for side in chosen:
-            count = min(max(round(fractions[side] * len(genre_units)), 1), len(genre_units) - 1 - start)
-            chosen[side].append(genre_units[start:start + max(count, 0)])
-            start += max(count, 0)
+            count = max(min(max(round(fractions[side] * total), 1), len(remaining) - 1), 0)
+            picked = rng.choice(remaining, size=count, replace=False)
+            chosen[side].append(picked)
+            remaining = np.setdiff1d(remaining, picked)
     masks = {side: np.isin(units, np.concatenate(parts)) for side, parts in chosen.items()}
     held_out = np.logical_or.reduce(list(masks.values()))
     return {"train": ~held_out, **masks}
