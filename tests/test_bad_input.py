@@ -85,7 +85,8 @@ CASES = {
         params=changing("data.test_fraction", 0.9), absent=["data/prepared-new"]),
     "filtered split without the listed clips": Case(
         "prepare.py", PREPARE, "data.split 'filtered': no train clip of blues, ...: the data has none of the clips "
-        "train_filtered.txt lists for those genres; add them, or leave the genre out of data.genres",
+        "train_filtered.txt lists for those genres; add them (the synthetic data has them all at "
+        "data.synthetic.songs_per_genre 100), or leave the genre out (data.genres, for an audio folder)",
         params=changing("data.split", "filtered"), absent=["data/prepared-new"]),
     "negative_slope abc": Case(
         "train.py", TRAIN, "params.yaml models.parallel_cnn.architecture.negative_slope must be a number >= 0, got 'abc'",

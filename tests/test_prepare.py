@@ -48,7 +48,7 @@ def test_canonical_form_and_summary(tmp_path):
     assert summary["class_names"] == [str(index) for index in range(8)]
     assert summary["element_spec"]["train"] == "[80, 80, 1] float32, [] int64"
     assert summary["song_ids"] is False and load_song_ids(tmp_path / "prepared", "train") is None
-    assert summary["protocol"]["description"] == "the data's own segment split: 16 train, 8 validation segments"
+    assert summary["protocol"]["description"] == "the data's own split: 16 train, 8 validation segments"
 
 
 def test_segments_take_the_shape_of_the_front_end_that_computed_them(tmp_path):

@@ -281,7 +281,7 @@ def test_a_model_without_the_reported_side_is_named(tmp_path):
     fake_run(tmp_path, "cnn_rnn", [0.3])
     evaluation(tmp_path, "parallel_cnn", right_songs=18)
     evaluation(tmp_path, "cnn_rnn", right_songs=18, test_right_songs=6)
-    with pytest.raises(UserError, match=r"parallel_cnn has no predictions on the test side: rerun its evaluate stage"):
+    with pytest.raises(UserError, match=r"parallel_cnn has no predictions on the test side: rerun it \(dvc repro evaluate@parallel_cnn\)"):
         report(tmp_path, headline="cnn_rnn", data=TESTED_DATA)
-    with pytest.raises(UserError, match=r"parallel_cnn has no predictions on the test side: rerun its evaluate stage"):
+    with pytest.raises(UserError, match=r"parallel_cnn has no predictions on the test side: rerun it \(dvc repro evaluate@parallel_cnn\)"):
         report(tmp_path, headline="parallel_cnn", data=TESTED_DATA)

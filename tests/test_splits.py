@@ -65,10 +65,17 @@ def test_a_test_fraction_gives_three_sides_with_no_song_on_two():
     assert result.protocol["description"] == "song split 60/20/20: 24 train, 8 validation, 8 test songs"
 
 
-def test_a_genre_of_two_songs_keeps_one_for_training():
-    labels, song_ids = songs(songs_per_genre=2)
+def test_a_genre_of_three_songs_keeps_one_on_each_side():
+    labels, song_ids = songs(songs_per_genre=3)
     sides = song_sets(split(labels, song_ids, test_fraction=0.5), song_ids)
-    assert {song // 2 for song in sides["train"]} == {0, 1, 2, 3} and not sides["test"]
+    for side in ("train", "val", "test"):
+        assert sorted(song // 3 for song in sides[side]) == [0, 1, 2, 3], side
+
+
+def test_a_genre_too_small_for_a_test_side_is_refused_in_one_line():
+    labels, song_ids = songs(songs_per_genre=2)
+    with pytest.raises(UserError, match="data.test_fraction leaves no test song of 0, 1, 2, 3: a genre needs at least 3 songs"):
+        split(labels, song_ids, test_fraction=0.2)
 
 
 def test_the_segment_split_scatters_a_songs_segments():

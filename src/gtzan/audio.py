@@ -7,7 +7,7 @@
 A full 30 s clip gives frontend.segments_per_clip segments (15 with the defaults); a shorter clip
 gives as many full segments as it holds; a clip shorter than one segment, an empty or an
 undecodable file is skipped and reported. Every segment carries the id of its song (clip), for
-the split and the song-level scores of gtzan.songs.
+prepare's split (gtzan.splits) and the song-level scores (gtzan.songs).
 """
 
 import dataclasses

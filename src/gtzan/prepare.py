@@ -51,7 +51,7 @@ def prepare_data(
             raw_dir / SEGMENTS_DIR, source, num_classes, method=split, test_fraction=test_fraction, seed=seed, lists_dir=lists_dir)
     else:
         sides, song_ids, specs = _read_given_split(raw_dir, source, num_classes, split=split, test_fraction=test_fraction)
-        protocol = given_protocol({side: len(labels) for side, (_, labels) in sides.items()})
+        protocol = given_protocol({side: len(labels) for side, (_, labels) in sides.items()}, source.get("source"))
     check_every_class_present(sides["train"][1], num_classes, split="train")
 
     mean, std = mel_bin_statistics(sides["train"][0])

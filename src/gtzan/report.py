@@ -13,9 +13,9 @@ selection (best epoch, early stopping) saw. Writes into <out>/:
                               scores, every architecture's learning curves
     report.md                 the comparison table and the paired comparisons
     curves/<name>.png         loss and accuracy vs epoch, train and validation
-    headline/curves/          the headline model's curves and its predictions on the reported side
-    headline/predictions.csv  (confusion matrix), under paths that are the same in every revision, so
-                              `dvc plots diff` can overlay experiments
+    headline/curves/          the headline model's curves, and its predictions on the reported side
+    headline/predictions.csv  (its confusion matrix), under paths that are the same in every revision,
+                              so `dvc plots diff` can overlay experiments
     headline/metrics.json     the headline model's metrics (headline columns of `dvc exp show`)
 """
 
@@ -208,7 +208,8 @@ def paired_comparisons(head: Run, others: list[Run], side: str, seed: int) -> li
     comparisons = []
     for run in others:
         if side not in run.outcomes:
-            raise UserError(f"{run.name} has no predictions on the {SIDE_WORDS[side]} side: rerun its evaluate stage (dvc repro)")
+            stage = "ensemble" if run.is_ensemble else f"evaluate@{run.name}"
+            raise UserError(f"{run.name} has no predictions on the {SIDE_WORDS[side]} side: rerun it (dvc repro {stage})")
         a, b = head.outcomes[side], run.outcomes[side]
         if a.actual != b.actual or not np.array_equal(a.song_ids, b.song_ids):  # array_equal: None only equals None
             raise UserError(
@@ -248,7 +249,7 @@ def write_report(
     head = runs[0]
     data = DataInfo.from_summary(data_summary)
     if data.side not in head.outcomes:
-        raise UserError(f"{head.name} has no predictions on the {data.side_words} side: rerun its evaluate stage (dvc repro)")
+        raise UserError(f"{head.name} has no predictions on the {data.side_words} side: rerun it (dvc repro evaluate@{head.name})")
     comparisons = paired_comparisons(head, runs[1:], data.side, seed)
 
     out_dir = Path(out_dir)

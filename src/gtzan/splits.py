@@ -66,6 +66,8 @@ def split_segments(
     fractions = {"val": VALIDATION_FRACTION, "test": test_fraction}
     units = song_ids if method == "song" else np.arange(len(labels))
     masks = stratified_masks(labels, units, fractions, seed)
+    if "test" in masks:
+        _check_every_genre_tested(labels, masks["test"], class_names, method)
     counts = {side: len(np.unique(units[mask])) for side, mask in masks.items()}
     percents = [round(100 * (1 - VALIDATION_FRACTION - test_fraction)), round(100 * VALIDATION_FRACTION)]
     if "test" in masks:
@@ -98,6 +100,16 @@ def stratified_masks(labels: np.ndarray, units: np.ndarray, fractions: dict[str,
     masks = {side: np.isin(units, np.concatenate(parts)) for side, parts in chosen.items()}
     held_out = np.logical_or.reduce(list(masks.values()))
     return {"train": ~held_out, **masks}
+
+
+def _check_every_genre_tested(labels: np.ndarray, test: np.ndarray, class_names: list[str], method: str) -> None:
+    untested = [name for genre, name in enumerate(class_names) if not (test & (labels == genre)).any()]
+    if untested:
+        unit = "songs" if method == "song" else "segments"
+        raise UserError(
+            f"data.test_fraction leaves no test {unit[:-1]} of {', '.join(untested)}: a genre needs at least 3 {unit} for "
+            "train, validation and test; add more, or set data.test_fraction to 0"
+        )
 
 
 def read_lists(lists_dir: Path) -> dict[str, list[str]]:
@@ -140,7 +152,8 @@ def filtered_split(song_ids: np.ndarray, clips: list[str], class_names: list[str
             raise UserError(
                 f"data.split 'filtered': no {SIDE_WORDS[side]} clip of {', '.join(empty)}: the data has none of the "
                 f"clips {LIST_FILES[side]} lists for {'that genre' if len(empty) == 1 else 'those genres'}; "
-                "add them, or leave the genre out of data.genres"
+                "add them (the synthetic data has them all at data.synthetic.songs_per_genre 100), or leave the genre out "
+                "(data.genres, for an audio folder)"
             )
     left_out = int((song_side == "").sum())
     missing_total = sum(sum(genres.values()) for genres in missing.values())
@@ -158,10 +171,11 @@ def describe_missing(protocol: dict) -> str | None:
     return f"listed but not in the data: {'; '.join(sides)}" if sides else None
 
 
-def given_protocol(counts: dict[str, int]) -> dict:
-    """The protocol of data that comes split (the Drive data): counts are segments per side."""
+def given_protocol(counts: dict[str, int], source: str | None) -> dict:
+    """The protocol of data that comes split (the Drive data, saved datasets): counts are segments per side."""
+    split = "segment split" if source == "gdrive" else "split"  # saved datasets of unknown provenance: any split
     return {"method": "given", "segments": counts,
-            "description": f"the data's own segment split: {_sides_in_words(counts)} segments"}
+            "description": f"the data's own {split}: {_sides_in_words(counts)} segments"}
 
 
 def _sides_in_words(counts: dict[str, int]) -> str:

@@ -8,7 +8,7 @@ STYLE_MIXING, borrowed from a random genre, so some songs sound like another
 genre in one respect: the data set is learnable but not trivially separable.
 
 Songs go through the project's log-mel front-end (gtzan.frontend) and are cut
-into segments, each carrying its song's id for the split (gtzan.songs).
+into segments, each carrying its song's id for prepare's split (gtzan.splits).
 
 `python -m gtzan.synthetic FOLDER` writes the songs as a GTZAN-like audio folder
 (<FOLDER>/<genre>/<genre>.000NN.wav, 22,050 Hz 16-bit mono), to try the audio
@@ -370,8 +370,8 @@ def make_synthetic_dataset(*, songs_per_genre: int, seed: int, frontend: FrontEn
 
     Returns (spectrograms, labels, song_ids): float32 (n, segment_frames, mel_bins, 1), int32 class
     ids (n,) and int32 song ids (n,), frontend.segments_per_clip consecutive segments per song,
-    song id genre * songs_per_genre + number (see rendered_songs). The train/val split is
-    gtzan.songs' business.
+    song id genre * songs_per_genre + number (see rendered_songs). The split is prepare's
+    (gtzan.splits).
     """
     if not is_integer(songs_per_genre) or songs_per_genre < 2:
         raise UserError(f"data.synthetic.songs_per_genre must be an integer of at least 2 (one song per split), got {songs_per_genre!r}")
