@@ -9,8 +9,8 @@ from pathlib import Path
 
 from gtzan.cli import load_params, run_stage, seed_param
 from gtzan.ensemble import mean_probabilities, resolve_members, write_manifest
-from gtzan.evaluate import write_evaluation
-from gtzan.prepared import SIDE_WORDS, describe_data, load_summary, scored_sides
+from gtzan.evaluate import describe_side, write_evaluation
+from gtzan.prepared import describe_data, load_summary, scored_sides
 
 
 def main() -> None:
@@ -25,10 +25,11 @@ def main() -> None:
     params = load_params()
     members = resolve_members(params["ensemble"]["members"], list(params["models"]))
     summary = load_summary(args.data)
-    sides, class_names = {}, None
-    for side in scored_sides(summary):
-        sides[side], class_names = mean_probabilities([args.members / name / f"{side}.csv" for name in members])
-    metrics, _ = write_evaluation(
+    averaged = {side: mean_probabilities([args.members / name / f"{side}.csv" for name in members])
+                for side in scored_sides(summary)}
+    sides = {side: mean for side, (mean, _) in averaged.items()}
+    class_names = averaged["val"][1]
+    metrics, scores = write_evaluation(
         out_dir=args.out,
         predictions_dir=args.predictions,
         sides=sides,
@@ -39,10 +40,7 @@ def main() -> None:
     )
     write_manifest(args.manifest, members)
     for side in sides:
-        figures = metrics[side]
-        songs = f", song accuracy {figures['song_accuracy']:.3f}" if "song_accuracy" in figures else ""
-        print(f"ensemble of {len(members)} ({', '.join(members)}): {SIDE_WORDS[side]} accuracy {figures['accuracy']:.3f}{songs}, "
-              f"macro F1 {figures['macro_f1']:.3f}")
+        print(f"ensemble of {len(members)} ({', '.join(members)}): {describe_side(side, metrics[side], scores[side])}")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from gtzan.cli import load_params, run_stage, seed_param
-from gtzan.evaluate import Side, load_model, predict_probabilities, resolve_class_names, write_evaluation
-from gtzan.prepared import SIDE_WORDS, check_trained_on, describe_data, load_prepared, load_song_ids, load_summary, scored_sides
+from gtzan.evaluate import Side, describe_side, load_model, predict_probabilities, resolve_class_names, write_evaluation
+from gtzan.prepared import check_trained_on, describe_data, load_prepared, load_song_ids, load_summary, scored_sides
 
 
 def main() -> None:
@@ -38,12 +38,7 @@ def main() -> None:
         data=describe_data(summary),
     )
     for side in sides:
-        figures, worst = metrics[side], min(scores[side]["per_genre"].items(), key=lambda item: item[1]["f1"])
-        songs = (f", song accuracy {figures['song_accuracy']:.3f} [{figures['song_accuracy_ci_low']:.3f}, "
-                 f"{figures['song_accuracy_ci_high']:.3f}]" if "song_accuracy" in figures else "")
-        print(f"{args.model}: {SIDE_WORDS[side]} accuracy {figures['accuracy']:.3f} [{figures['accuracy_ci_low']:.3f}, "
-              f"{figures['accuracy_ci_high']:.3f}]{songs}, macro F1 {figures['macro_f1']:.3f}, "
-              f"weakest genre {worst[0]} (F1 {worst[1]['f1']:.2f})")
+        print(f"{args.model}: {describe_side(side, metrics[side], scores[side])}")
 
 
 if __name__ == "__main__":

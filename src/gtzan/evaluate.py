@@ -26,6 +26,7 @@ import numpy as np
 
 from gtzan import compare
 from gtzan.errors import UserError
+from gtzan.prepared import SIDE_WORDS
 from gtzan.songs import song_outcomes
 
 if TYPE_CHECKING:
@@ -179,6 +180,16 @@ def score_side(side: Side, class_names: list[str], seed: int) -> tuple[dict, dic
     predictions = Predictions(class_names=list(class_names), actual=actual, predicted=predicted, song_ids=song_ids,
                               song_predicted=song_predicted, probabilities=probabilities)
     return metrics, scores(actual, predicted, class_names), predictions
+
+
+def describe_side(side: str, metrics: dict, scores: dict) -> str:
+    """One side's figures in one line, for the stages' output: accuracies with their intervals, macro F1, the weakest genre."""
+    worst, worst_scores = min(scores["per_genre"].items(), key=lambda item: item[1]["f1"])
+    songs = (f", song accuracy {metrics['song_accuracy']:.3f} [{metrics['song_accuracy_ci_low']:.3f}, "
+             f"{metrics['song_accuracy_ci_high']:.3f}]" if "song_accuracy" in metrics else "")
+    return (f"{SIDE_WORDS[side]} accuracy {metrics['accuracy']:.3f} [{metrics['accuracy_ci_low']:.3f}, "
+            f"{metrics['accuracy_ci_high']:.3f}]{songs}, macro F1 {metrics['macro_f1']:.3f}, "
+            f"weakest genre {worst} (F1 {worst_scores['f1']:.2f})")
 
 
 @dataclass(frozen=True, eq=False)
