@@ -1,4 +1,4 @@
-"""Stage download: data.source -> RAW_DIR (the Drive data's train/ and val/, or unsplit segments; source.json)."""
+"""Stage download: data.source -> RAW_DIR (the Drive data's train/ and val/, or the decoded audio/; source.json)."""
 
 import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
 import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
@@ -22,7 +22,7 @@ def main() -> None:
         destination=args.raw_dir,
         seed=seed_param(params),
         songs_per_genre=params["data"]["synthetic"]["songs_per_genre"],
-        frontend_settings=params["frontend"],
+        sample_rate=params["frontend"]["sample_rate"],
         genres=params["data"]["genres"],
     )
     print(f"{args.raw_dir}/ is ready ({info['source']}).")

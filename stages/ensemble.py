@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from gtzan.cli import load_params, run_stage, seed_param
+from gtzan.cli import load_params, model_names, run_stage, seed_param
 from gtzan.ensemble import mean_probabilities, resolve_members, write_manifest
 from gtzan.evaluate import describe_side, write_evaluation
 from gtzan.prepared import describe_data, load_summary, scored_sides
@@ -23,7 +23,7 @@ def main() -> None:
     args = parser.parse_args()
 
     params = load_params()
-    members = resolve_members(params["ensemble"]["members"], list(params["models"]))
+    members = resolve_members(params["ensemble"]["members"], model_names(params))
     summary = load_summary(args.data)
     averaged = {side: mean_probabilities([args.members / name / f"{side}.csv" for name in members])
                 for side in scored_sides(summary)}

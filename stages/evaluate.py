@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 from gtzan.cli import load_params, run_stage, seed_param
-from gtzan.evaluate import Side, describe_side, load_model, predict_probabilities, resolve_class_names, write_evaluation
-from gtzan.prepared import check_trained_on, describe_data, load_prepared, load_song_ids, load_summary, scored_sides
+from gtzan.evaluate import evaluate_saved_model
 
 
 def main() -> None:
@@ -21,24 +20,8 @@ def main() -> None:
     args = parser.parse_args()
 
     params = load_params()
-    summary = load_summary(args.data)
-    class_names = resolve_class_names(params["data"]["class_names"], summary["class_names"], summary["num_classes"])
-    model = load_model(args.model)
-    check_trained_on(args.model, args.data)
-    sides = {}
-    for side in scored_sides(summary):
-        spectrograms, actual = load_prepared(args.data, side)
-        sides[side] = Side(actual, predict_probabilities(model, spectrograms), load_song_ids(args.data, side))
-    metrics, scores = write_evaluation(
-        out_dir=args.out,
-        predictions_dir=args.predictions,
-        sides=sides,
-        class_names=class_names,
-        seed=seed_param(params),
-        data=describe_data(summary),
-    )
-    for side in sides:
-        print(f"{args.model}: {describe_side(side, metrics[side], scores[side])}")
+    evaluate_saved_model(model_path=args.model, data_dir=args.data, out_dir=args.out, predictions_dir=args.predictions,
+                         configured_class_names=params["data"]["class_names"], seed=seed_param(params))
 
 
 if __name__ == "__main__":

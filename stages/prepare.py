@@ -1,4 +1,4 @@
-"""Stage prepare: RAW_DIR -> PREPARED_DIR (validated, split by data.split, standardized, canonical arrays)."""
+"""Stage prepare: FEATURES_DIR (the log-mel features) -> PREPARED_DIR (validated, split by data.split, standardized, canonical arrays)."""
 
 import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
 import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
@@ -14,14 +14,14 @@ from gtzan.splits import describe_missing
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("raw_dir", type=Path)
+    parser.add_argument("features_dir", type=Path)
     parser.add_argument("prepared_dir", type=Path)
     parser.add_argument("--filtered-lists", type=Path, required=True, help="the fault-filtered split's clip lists (data.split filtered)")
     args = parser.parse_args()
 
     params = load_params()
     summary = prepare_data(
-        raw_dir=args.raw_dir,
+        features_dir=args.features_dir,
         out_dir=args.prepared_dir,
         num_classes=params["data"]["num_classes"],
         split=params["data"]["split"],

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from gtzan.cli import load_params, run_stage, seed_param
+from gtzan.cli import load_params, model_names, run_stage, seed_param
 from gtzan.prepared import load_summary
 from gtzan.report import write_report
 
@@ -23,7 +23,7 @@ def main() -> None:
 
     params = load_params()
     markdown = write_report(
-        names=list(params["models"]),
+        names=model_names(params),
         headline=params["model"]["name"],
         data_summary=load_summary(args.data),
         live_dir=args.live,

@@ -8,7 +8,8 @@ import pytest
 from conftest import fake_segments
 
 from gtzan.errors import UserError
-from gtzan.datasets import find_saved_datasets, identify_splits, load_segments, load_split, save_split
+from gtzan.audio import load_audio as load_audio_file
+from gtzan.datasets import find_saved_datasets, identify_splits, load_audio, load_split, save_split
 from gtzan.download import GDRIVE_FOLDER_ID, fetch_raw_data
 
 
@@ -25,7 +26,7 @@ def write_drive_folder(root: Path, train_name: str, val_name: str, one_hot: bool
 def fetch(source: str, destination: Path, downloader=None) -> dict:
     kwargs = {"downloader": downloader} if downloader else {}
     return fetch_raw_data(
-        source=source, destination=destination, seed=0, songs_per_genre=2, frontend_settings={}, **kwargs
+        source=source, destination=destination, seed=0, songs_per_genre=2, sample_rate=16000, **kwargs
     )
 
 
@@ -147,27 +148,25 @@ def test_song_ids_travel_with_the_segments(tmp_path):
     assert song_ids.tolist() == [0, 0, 0, 1, 1, 1] and spec.endswith("[] int32")
 
 
-def test_an_audio_folder_is_decoded_unsplit_with_each_songs_clip_name(tmp_path):
+def test_an_audio_folder_is_decoded_unsplit_with_each_clips_name(tmp_path):
     import soundfile
 
-    frontend = {"segments_per_clip": 2}  # 4 s clips of two 2 s segments at 16 kHz
     for genre, frequency in (("rock", 220.0), ("jazz", 880.0)):
         for song in range(5):
-            seconds = np.arange(4 * 16000) / 16000
+            seconds = np.arange(4 * 22050) / 22050
             audio = 0.3 * np.sin(2 * np.pi * (frequency + 10 * song) * seconds)
             (tmp_path / "audio" / genre).mkdir(parents=True, exist_ok=True)
-            soundfile.write(tmp_path / "audio" / genre / f"{genre}.{song:05d}.wav", audio, 16000)
+            soundfile.write(tmp_path / "audio" / genre / f"{genre}.{song:05d}.wav", audio, 22050)
     (tmp_path / "audio" / "jazz" / "broken.wav").write_bytes(b"not audio")
 
     destination = tmp_path / "raw"
-    info = fetch_raw_data(
-        source=str(tmp_path / "audio"), destination=destination, seed=1, songs_per_genre=0,
-        frontend_settings=frontend, genres=["rock", "jazz"],
-    )
+    info = fetch_raw_data(source=str(tmp_path / "audio"), destination=destination, seed=1, songs_per_genre=0,
+                          sample_rate=16000, genres=["rock", "jazz"])
     assert info["source"] == "audio" and info["class_names"] == ["rock", "jazz"]
     assert info["skipped"][0]["clip"] == "jazz/broken.wav"
-    assert sorted(path.name for path in destination.iterdir()) == ["segments", "source.json"], "the split is prepare's"
-    spectrograms, labels, song_ids, clips = load_segments(destination / "segments")
-    assert spectrograms.shape == (20, 80, 80, 1) and labels.tolist() == [0] * 10 + [1] * 10
-    assert song_ids.tolist() == np.repeat(np.arange(10), 2).tolist()
-    assert clips == [f"{genre}/{genre}.{song:05d}.wav" for genre in ("rock", "jazz") for song in range(5)]
+    assert sorted(path.name for path in destination.iterdir()) == ["audio", "source.json"], "features and split come later"
+    decoded = load_audio(destination / "audio")
+    assert decoded.sample_rate == 16000 and decoded.labels.tolist() == [0] * 5 + [1] * 5
+    assert decoded.names == [f"{genre}/{genre}.{song:05d}.wav" for genre in ("rock", "jazz") for song in range(5)]
+    assert [len(decoded.clip(index)) for index in range(10)] == [4 * 16000] * 10, "resampled to 16 kHz"
+    np.testing.assert_array_equal(decoded.clip(6), load_audio_file(tmp_path / "audio/jazz/jazz.00001.wav", 16000))

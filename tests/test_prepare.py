@@ -25,7 +25,7 @@ def write_raw(raw_dir: Path, train=None, val=None, source: dict | None = None) -
 
 def prepare(tmp_path: Path, **splits) -> dict:
     raw = write_raw(tmp_path / "raw", **splits)
-    return prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
+    return prepare_data(features_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
 
 
 def digest(directory: Path) -> dict[str, str]:
@@ -56,11 +56,11 @@ def test_segments_take_the_shape_of_the_front_end_that_computed_them(tmp_path):
     source = {"source": "synthetic", "frontend": {"segment_frames": 80, "num_mel_bins": 64}}
     narrow = [(split[0][:, :, :64], split[1]) for split in (fake_segments(16, seed=1), fake_segments(8, seed=2))]
     raw = write_raw(tmp_path / "raw", *narrow, source=source)
-    prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
+    prepare_data(features_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
     assert load_prepared(tmp_path / "prepared", "train")[0].shape == (16, 80, 64, 1)
     wide = write_raw(tmp_path / "wide", source=source)
     with pytest.raises(ValueError, match=r"split 'train': element shape \(80, 80, 1\) where \(80, 64, 1\)"):
-        prepare_data(raw_dir=wide, out_dir=tmp_path / "prepared_wide", num_classes=NUM_CLASSES)
+        prepare_data(features_dir=wide, out_dir=tmp_path / "prepared_wide", num_classes=NUM_CLASSES)
 
 
 def test_song_ids_are_carried_through(tmp_path):
@@ -68,7 +68,7 @@ def test_song_ids_are_carried_through(tmp_path):
     for split, count in (("train", 16), ("val", 8)):
         save_split(raw / split, *fake_segments(count, seed=1), np.arange(count, dtype=np.int32) // 2)
     (raw / "source.json").write_text(json.dumps({"source": "synthetic"}))
-    summary = prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
+    summary = prepare_data(features_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
     assert summary["song_ids"] is True
     assert load_song_ids(tmp_path / "prepared", "val").tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
 
@@ -87,7 +87,7 @@ def write_unsplit(raw_dir: Path, songs_per_genre: int = 10, segments: int = 2) -
 
 def test_unsplit_data_is_split_here_with_a_test_side_and_no_song_on_two_sides(tmp_path):
     raw = write_unsplit(tmp_path / "raw")
-    summary = prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES, split="song",
+    summary = prepare_data(features_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES, split="song",
                            test_fraction=0.2, seed=1)
     songs = {side: set(load_song_ids(tmp_path / "prepared", side).tolist()) for side in ("train", "val", "test")}
     assert not (songs["train"] & songs["val"] or songs["train"] & songs["test"] or songs["val"] & songs["test"])
@@ -100,9 +100,9 @@ def test_unsplit_data_is_split_here_with_a_test_side_and_no_song_on_two_sides(tm
 
 def test_another_split_of_the_same_raw_data_needs_no_new_download(tmp_path):
     raw = write_unsplit(tmp_path / "raw", songs_per_genre=100)
-    segment = prepare_data(raw_dir=raw, out_dir=tmp_path / "segment", num_classes=NUM_CLASSES, split="segment")
+    segment = prepare_data(features_dir=raw, out_dir=tmp_path / "segment", num_classes=NUM_CLASSES, split="segment")
     assert segment["protocol"]["description"] == "segment split 80/20: 1,280 train, 320 validation segments"
-    filtered = prepare_data(raw_dir=raw, out_dir=tmp_path / "filtered", num_classes=NUM_CLASSES, split="filtered",
+    filtered = prepare_data(features_dir=raw, out_dir=tmp_path / "filtered", num_classes=NUM_CLASSES, split="filtered",
                             lists_dir=Path(__file__).parents[1] / "splits" / "gtzan-fault-filtered")
     assert set(filtered["counts"]) == {"train", "val", "test"} and filtered["protocol"]["method"] == "filtered"
     assert filtered["protocol"]["description"].startswith("fault-filtered split: ")
@@ -112,7 +112,7 @@ def test_another_split_of_the_same_raw_data_needs_no_new_download(tmp_path):
 def test_data_that_comes_split_refuses_another_protocol(tmp_path, protocol):
     raw = write_raw(tmp_path / "raw")
     with pytest.raises(UserError, match="comes already split into train and validation"):
-        prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES, **protocol)
+        prepare_data(features_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES, **protocol)
     assert not (tmp_path / "prepared").exists()
 
 
@@ -201,13 +201,13 @@ def test_a_corrupt_saved_dataset_is_refused(tmp_path):
     for shard in (raw / "train").rglob("*.snapshot"):
         shard.write_bytes(b"garbage")
     with pytest.raises(ValueError, match=r"split 'train': "):
-        prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
+        prepare_data(features_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
     assert not (tmp_path / "prepared").exists()
 
 
-def test_an_incomplete_download_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="not a complete download"):
-        prepare_data(raw_dir=tmp_path / "raw", out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
+def test_incomplete_features_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="not a complete set of features"):
+        prepare_data(features_dir=tmp_path / "raw", out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
 
 
 @pytest.mark.parametrize("genres", [10, 3])
@@ -216,7 +216,7 @@ def test_named_classes_must_match_num_classes(tmp_path, genres):
     names = [f"genre{index}" for index in range(genres)]
     (raw / "source.json").write_text(json.dumps({"source": "audio", "class_names": names}))
     with pytest.raises(ValueError, match=rf"the data has {genres} classes \(genre0, .*data.num_classes is 8: set"):
-        prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
+        prepare_data(features_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
     assert not (tmp_path / "prepared").exists()
 
 
@@ -224,6 +224,6 @@ def test_one_class_is_refused_without_suggesting_num_classes_1(tmp_path):
     raw = write_raw(tmp_path / "raw")
     (raw / "source.json").write_text(json.dumps({"source": "audio", "class_names": ["jazz"]}))
     with pytest.raises(ValueError, match=r"the data has 1 class \(jazz\): a classifier needs at least 2") as error:
-        prepare_data(raw_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
+        prepare_data(features_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
     assert "num_classes to 1" not in str(error.value)
     assert not (tmp_path / "prepared").exists()

@@ -140,45 +140,89 @@ def find_clips(root: Path | str, genres: Sequence[str] | None = None) -> dict[st
     }
 
 
-def load_audio_dataset(root: Path | str, genres: Sequence[str] | None, frontend: FrontEnd) -> AudioDataset:
-    """Every usable clip of root (laid out as <root>/<genre>/<clip>) as log-mel segments.
+@dataclass(frozen=True, eq=False)
+class DecodedFolder:
+    """The decodable clips of an audio folder, mono at one sample rate, in the order genres, then files."""
 
-    genres: the genre folders to read, in class-id order (None: every folder, sorted). Song ids
-    count the usable clips in the order genres, then files. Clips that raise AudioError are
-    reported by name and skipped; a genre without any usable clip is a UserError.
+    clips: list[np.ndarray]  # each (samples,) float32
+    labels: np.ndarray  # (n,) int32, index into genres
+    names: tuple[str, ...]  # clip paths relative to the root, POSIX style
+    genres: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...]  # (relative path, reason) of every file that cannot be decoded
+
+
+def decode_audio_folder(root: Path | str, genres: Sequence[str] | None, sample_rate: int) -> DecodedFolder:
+    """Every decodable clip of root (laid out as <root>/<genre>/<clip>), mono at sample_rate.
+
+    genres: the genre folders to read, in class-id order (None: every folder, sorted). Files that raise
+    AudioError are reported by name and skipped; a genre without any decodable clip is a UserError.
     """
     root = Path(root)
-    clips = find_clips(root, genres)
-    empty = [genre for genre, files in clips.items() if not files]
+    found = find_clips(root, genres)
+    empty = [genre for genre, files in found.items() if not files]
     if empty:
         extensions = ", ".join(sorted(AUDIO_EXTENSIONS))
         raise UserError(f"genre folders {empty} in {root} hold no audio files ({extensions})")
-
-    every_clip = [(label, path) for label, files in enumerate(clips.values()) for path in files]
-    print(f"Decoding {len(every_clip)} clips of {len(clips)} genres from {root} ...", flush=True)
-    spectrograms, labels, song_ids, songs, skipped = [], [], [], [], []
+    every_clip = [(label, path) for label, files in enumerate(found.values()) for path in files]
+    print(f"Decoding {len(every_clip)} clips of {len(found)} genres from {root} ...", flush=True)
+    clips, labels, names, skipped = [], [], [], []
     for label, path in with_progress(every_clip, total=len(every_clip), verb="decoded", unit="clips"):
         relative = path.relative_to(root).as_posix()
         try:
-            segments = audio_segments(load_audio(path, frontend.sample_rate), frontend)  # (n, frames, mel, 1)
+            clips.append(load_audio(path, sample_rate))
         except AudioError as error:
             skipped.append((relative, error.reason))
             print(f"skipped {relative}: {error.reason}", flush=True)
             continue
-        spectrograms.append(segments)
-        labels.append(np.full(len(segments), label, dtype=np.int32))
-        song_ids.append(np.full(len(segments), len(songs), dtype=np.int32))
-        songs.append(relative)
+        labels.append(label)
+        names.append(relative)
+    _check_every_genre_has_a_clip(found, labels, root, "could be decoded")
+    return DecodedFolder(clips, np.asarray(labels, dtype=np.int32), tuple(names), tuple(found), tuple(skipped))
 
-    labels = np.concatenate(labels) if labels else np.zeros(0, dtype=np.int32)
-    for label, (genre, files) in enumerate(clips.items()):
-        if not (labels == label).any():
-            raise UserError(f"genre '{genre}' has no usable clip: all {len(files)} files in {root / genre} were skipped")
+
+def segment_clips(
+    clips: Sequence[np.ndarray], labels: np.ndarray, names: Sequence[str], genres: Sequence[str], frontend: FrontEnd
+) -> AudioDataset:
+    """Decoded clips (mono at frontend.sample_rate) with their labels and names -> the front-end's segments.
+
+    Song ids count the clips that give at least one segment; shorter clips are reported by name and skipped.
+    """
+    spectrograms, segment_labels, song_ids, songs, skipped = [], [], [], [], []
+    for audio, label, name in with_progress(list(zip(clips, labels, names)), total=len(clips), verb="cut", unit="clips"):
+        try:
+            segments = audio_segments(audio, frontend)  # (n, frames, mel, 1)
+        except AudioError as error:
+            skipped.append((name, error.reason))
+            print(f"skipped {name}: {error.reason}", flush=True)
+            continue
+        spectrograms.append(segments)
+        segment_labels.append(np.full(len(segments), label, dtype=np.int32))
+        song_ids.append(np.full(len(segments), len(songs), dtype=np.int32))
+        songs.append(name)
+    segment_labels = np.concatenate(segment_labels) if segment_labels else np.zeros(0, dtype=np.int32)
+    by_genre = {genre: [name for name, label in zip(names, labels) if label == index] for index, genre in enumerate(genres)}
+    _check_every_genre_has_a_clip(by_genre, segment_labels, None, f"is at least one segment ({frontend.segment_samples / frontend.sample_rate:g} s) long")
     return AudioDataset(
         spectrograms=np.concatenate(spectrograms),
-        labels=labels,
+        labels=segment_labels,
         song_ids=np.concatenate(song_ids),
-        genres=tuple(clips),
+        genres=tuple(genres),
         songs=tuple(songs),
         skipped=tuple(skipped),
     )
+
+
+def load_audio_dataset(root: Path | str, genres: Sequence[str] | None, frontend: FrontEnd) -> AudioDataset:
+    """Every usable clip of root (laid out as <root>/<genre>/<clip>) as log-mel segments: decode_audio_folder,
+    then segment_clips; skipped lists the files of both steps."""
+    decoded = decode_audio_folder(root, genres, frontend.sample_rate)
+    dataset = segment_clips(decoded.clips, decoded.labels, decoded.names, decoded.genres, frontend)
+    return dataclasses.replace(dataset, skipped=decoded.skipped + dataset.skipped)
+
+
+def _check_every_genre_has_a_clip(clips_by_genre: dict, labels, root: Path | None, usable: str) -> None:
+    labels = np.asarray(labels)
+    for label, (genre, files) in enumerate(clips_by_genre.items()):
+        if not (labels == label).any():
+            where = f"in {root / genre}" if root is not None else f"of genre '{genre}'"
+            raise UserError(f"genre '{genre}' has no usable clip: none of the {len(files)} files {where} {usable}")

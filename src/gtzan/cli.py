@@ -23,6 +23,16 @@ def seed_param(params: dict) -> int:
     return check_integer("params.yaml seed", params.get("seed"), minimum=0)
 
 
+def model_names(params: dict) -> list[str]:
+    """Every model of the run: the architectures of models:, then the pretrained networks' probes of transfer.models."""
+    transfer = params.get("transfer") or {}
+    probes = transfer.get("models") or []
+    if not isinstance(probes, list) or not all(name in transfer for name in probes):
+        raise UserError(f"params.yaml transfer.models must list pretrained networks that have a block under transfer:, "
+                        f"got {probes!r}; the blocks are {sorted(set(transfer) - {'models'})}")
+    return [*params["models"], *probes]
+
+
 def set_param(params: dict, key: str, value) -> None:
     """Set the dotted key ("models.cnn_gru.epochs") of params, as `dvc exp run -S key=value` does."""
     *parents, last = key.split(".")

@@ -1,15 +1,21 @@
-"""The on-disk format of the raw data (data/raw/), in one of two forms, with SOURCE_FILE saying where it came from:
+"""The on-disk formats of the raw data (data/raw/) and of a front-end's features (data/features/<front-end>/),
+each with SOURCE_FILE saying where it came from:
 
-- already split (the Drive data, saved datasets): two datasets written by `tf.data.Dataset.save`, as
-  train/ and val/;
-- not yet split (the synthetic data, audio folders): SEGMENTS_DIR, every segment with its label and
-  song id, and each song's clip name; the prepare stage splits them (gtzan.splits).
+- already split (the Drive data, saved datasets), in data/raw/ and copied as the log-mel features: two
+  datasets written by `tf.data.Dataset.save`, as train/ and val/;
+- decoded audio (the synthetic data, audio folders), in data/raw/: AUDIO_DIR, every clip's mono samples
+  with its label and clip name, for the front-ends (the featurize stages) to compute from;
+- not yet split log-mel segments (the synthetic data, audio folders), in data/features/logmel/:
+  SEGMENTS_DIR, every segment with its label and song id, and each song's clip name; the prepare
+  stage splits them (gtzan.splits).
 
 The Drive folder documents neither its folder names nor its label encoding, so the
 two datasets are found by their marker files and told apart by name, else by size.
 """
 
+import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +26,7 @@ MARKER_FILES = ("dataset_spec.pb", "snapshot.metadata")
 SOURCE_FILE = "source.json"
 SPLITS = ("train", "val")
 SEGMENTS_DIR = "segments"
+AUDIO_DIR = "audio"
 CLIPS_FILE = "clips.txt"
 VALIDATION_NAMES = {"val", "valid", "validation", "test"}
 TRAIN_NAMES = {"train", "training"}
@@ -89,6 +96,64 @@ def load_segments(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[
     if not len(arrays[0]) == len(arrays[1]) == len(arrays[2]) or (len(arrays[2]) and arrays[2].max() >= len(clips)):
         raise UserError(f"{path}: the spectrograms, labels, song ids and clip names do not match: rerun the download stage (dvc repro -f download).")
     return (*arrays, clips)
+
+
+def save_audio(path: Path, clips: list[np.ndarray], labels: np.ndarray, names: list[str], sample_rate: int) -> None:
+    """Write decoded clips: their samples end to end, each clip's offset into them, labels (n,) and names, one a line."""
+    path = Path(path)
+    path.mkdir(parents=True)
+    np.save(path / "samples.npy", np.concatenate(clips).astype(np.float32))  # (total samples,)
+    np.save(path / "offsets.npy", np.cumsum([0, *map(len, clips)]).astype(np.int64))  # (n + 1,)
+    np.save(path / "labels.npy", np.asarray(labels, dtype=np.int32))
+    (path / CLIPS_FILE).write_text("".join(f"{name}\n" for name in names))
+    (path / "sample_rate.txt").write_text(f"{sample_rate}\n")
+
+
+@dataclass(frozen=True, eq=False)
+class DecodedAudio:
+    """What save_audio wrote; clip(i) is the i-th clip's mono float32 samples at sample_rate."""
+
+    samples: np.ndarray  # (total samples,) float32, memory-mapped
+    offsets: np.ndarray  # (n + 1,)
+    labels: np.ndarray  # (n,) int32
+    names: list[str]
+    sample_rate: int
+
+    def clip(self, index: int) -> np.ndarray:
+        return np.asarray(self.samples[self.offsets[index]:self.offsets[index + 1]])
+
+
+def read_source(directory: Path) -> dict:
+    """The SOURCE_FILE of a stage's output directory (data/raw/, data/features/<front-end>/)."""
+    path = Path(directory) / SOURCE_FILE
+    if not path.exists():
+        raise UserError(f"{directory} is not complete (no {SOURCE_FILE}): run the stage that writes it (dvc repro).")
+    return json.loads(path.read_text())
+
+
+def load_audio(path: Path, sample_rate: int | None = None) -> DecodedAudio:
+    """What save_audio wrote, resampled to sample_rate (with soxr) if given and other than the clips' own."""
+    path = Path(path)
+    try:
+        decoded = DecodedAudio(
+            samples=np.load(path / "samples.npy", mmap_mode="r"),
+            offsets=np.load(path / "offsets.npy"),
+            labels=np.load(path / "labels.npy"),
+            names=(path / CLIPS_FILE).read_text().splitlines(),
+            sample_rate=int((path / "sample_rate.txt").read_text()),
+        )
+    except (OSError, ValueError) as error:
+        raise UserError(f"{path} is not a complete set of decoded clips ({error}): rerun the download stage (dvc repro -f download).") from error
+    if not len(decoded.offsets) - 1 == len(decoded.labels) == len(decoded.names) or decoded.offsets[-1] != len(decoded.samples):
+        raise UserError(f"{path}: the samples, offsets, labels and clip names do not match: rerun the download stage (dvc repro -f download).")
+    if sample_rate is None or sample_rate == decoded.sample_rate:
+        return decoded
+    import soxr
+
+    print(f"Resampling the clips from {decoded.sample_rate} Hz to {sample_rate} Hz ...", flush=True)
+    clips = [soxr.resample(decoded.clip(index), decoded.sample_rate, sample_rate) for index in range(len(decoded.names))]
+    samples = np.concatenate(clips).astype(np.float32)
+    return DecodedAudio(samples, np.cumsum([0, *map(len, clips)]), decoded.labels, decoded.names, sample_rate)
 
 
 def load_split(path: Path, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:

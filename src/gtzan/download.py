@@ -4,12 +4,12 @@
 - "synthetic": the built-in offline dataset rendered by gtzan.synthetic,
 - any other value: a local directory holding either the two saved datasets (the Drive
   folder downloaded by hand) or labelled audio laid out as <root>/<genre>/<clip>
-  (the original GTZAN audio, for instance), decoded through the project's front-end.
+  (the original GTZAN audio, for instance), decoded.
 
-The Drive data comes split into train and validation. Data this project renders or decodes is
-not split here: every segment carries its song id and every song its clip name, for the prepare
-stage's split protocols (gtzan.splits), and source.json records its front-end, so that song-level
-accuracy and `predict` are possible.
+The Drive data comes split into train and validation, as spectrograms. Audio this project renders or
+decodes is kept as audio (mono, at frontend.sample_rate), every clip with its label and name: the
+featurize stages compute each front-end's input from it (gtzan.featurize), and prepare splits by
+clip (gtzan.splits).
 
 Every source is written to a temporary directory beside the destination, checked,
 and only then moved into place, so a failed or interrupted run never leaves a
@@ -21,8 +21,7 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
-
-from gtzan.datasets import SEGMENTS_DIR, SOURCE_FILE, find_saved_datasets, identify_splits, save_segments
+from gtzan.datasets import AUDIO_DIR, SOURCE_FILE, find_saved_datasets, identify_splits, save_audio
 from gtzan.errors import UserError
 from gtzan.files import staged_directory
 
@@ -46,21 +45,21 @@ def fetch_raw_data(
     destination: Path,
     seed: int,
     songs_per_genre: int,
-    frontend_settings: dict,
+    sample_rate: int,
     genres: list[str] | None = None,
     downloader: Downloader = gdown_folder,
 ) -> dict:
     """Fill destination with the data (gtzan.datasets) and a source.json; return its content.
 
-    songs_per_genre applies to the synthetic data, genres to an audio folder.
+    songs_per_genre applies to the synthetic data, genres to an audio folder; sample_rate is the decoded audio's.
     """
     with staged_directory(destination) as staging:
         if source == "gdrive":
             info = _fetch_gdrive(staging, downloader)
         elif source == "synthetic":
-            info = _render_synthetic(staging, seed, songs_per_genre, frontend_settings)
+            info = _render_synthetic(staging, seed, songs_per_genre, sample_rate)
         elif Path(source).is_dir() and not find_saved_datasets(Path(source)):
-            info = _decode_audio(Path(source), staging, genres, frontend_settings)
+            info = _decode_audio(Path(source), staging, genres, sample_rate)
         else:
             info = _copy_local(Path(source), staging)
         (staging / SOURCE_FILE).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
@@ -113,39 +112,26 @@ def _identify(folder: Path, what: str) -> dict[str, Path]:
     return splits
 
 
-def _render_synthetic(staging: Path, seed: int, songs_per_genre: int, frontend_settings: dict) -> dict:
-    from gtzan.frontend import FrontEnd
-    from gtzan.synthetic import GENRES, make_synthetic_dataset
+def _render_synthetic(staging: Path, seed: int, songs_per_genre: int, sample_rate: int) -> dict:
+    from gtzan.synthetic import GENRES, GTZAN_CLIP_SECONDS, render_synthetic_clips
 
     print(f"Rendering the synthetic dataset: {len(GENRES)} genres x {songs_per_genre} songs ...", flush=True)
-    spectrograms, labels, song_ids = make_synthetic_dataset(
-        songs_per_genre=songs_per_genre, seed=seed, frontend=FrontEnd(**frontend_settings)
-    )
-    # named as `python -m gtzan.synthetic` names the songs it writes: GTZAN's names, for data.split filtered
-    clips = [f"{genre}/{genre}.{number:05d}.wav" for genre in GENRES for number in range(songs_per_genre)]
-    save_segments(staging / SEGMENTS_DIR, spectrograms, labels, song_ids, clips)
-    return {
-        "source": "synthetic",
-        "seed": seed,
-        "songs_per_genre": songs_per_genre,
-        "class_names": list(GENRES),
-        "frontend": frontend_settings,
-    }
+    clips, labels, names = render_synthetic_clips(songs_per_genre=songs_per_genre, seed=seed, sample_rate=sample_rate,
+                                                  num_samples=int(round(GTZAN_CLIP_SECONDS * sample_rate)))
+    save_audio(staging / AUDIO_DIR, clips, labels, names, sample_rate)
+    return {"source": "synthetic", "seed": seed, "songs_per_genre": songs_per_genre, "class_names": list(GENRES)}
 
 
-def _decode_audio(folder: Path, staging: Path, genres: list[str] | None, frontend_settings: dict) -> dict:
-    from gtzan.audio import load_audio_dataset
-    from gtzan.frontend import FrontEnd
+def _decode_audio(folder: Path, staging: Path, genres: list[str] | None, sample_rate: int) -> dict:
+    from gtzan.audio import decode_audio_folder
 
-    dataset = load_audio_dataset(folder, genres, FrontEnd(**frontend_settings))
-    save_segments(staging / SEGMENTS_DIR, dataset.spectrograms, dataset.labels, dataset.song_ids, list(dataset.songs))
+    decoded = decode_audio_folder(folder, genres, sample_rate)
+    save_audio(staging / AUDIO_DIR, decoded.clips, decoded.labels, list(decoded.names), sample_rate)
     return {
         "source": "audio",
         "path": str(folder.resolve()),
-        "class_names": list(dataset.genres),
-        "frontend": frontend_settings,
-        "songs": dataset.num_songs,
-        "skipped": [{"clip": clip, "reason": reason} for clip, reason in dataset.skipped],
+        "class_names": list(decoded.genres),
+        "skipped": [{"clip": clip, "reason": reason} for clip, reason in decoded.skipped],
     }
 
 

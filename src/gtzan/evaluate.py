@@ -20,13 +20,13 @@ import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from gtzan import compare
 from gtzan.errors import UserError
-from gtzan.prepared import SIDE_WORDS
+from gtzan.prepared import SIDE_WORDS, check_trained_on, describe_data, load_prepared, load_song_ids, load_summary, scored_sides
 from gtzan.songs import song_outcomes
 
 if TYPE_CHECKING:
@@ -129,6 +129,28 @@ class Side:
     actual: np.ndarray  # (n,) class ids
     probabilities: np.ndarray  # (n, classes)
     song_ids: np.ndarray | None = None  # (n,), None where the data has none
+
+
+def evaluate_saved_model(
+    *, model_path: Path, data_dir: Path, out_dir: Path, predictions_dir: Path, configured_class_names: list | None,
+    seed: int, inputs: Callable[[str], np.ndarray] | None = None,
+) -> None:
+    """The evaluate stage: the saved model on each scored side of the prepared data in data_dir, written by
+    write_evaluation. inputs(side) gives the model's input for the side's segments, in their order; by default
+    the prepared spectrograms (a pretrained network's probe takes its own windows, gtzan.transfer)."""
+    summary = load_summary(data_dir)
+    class_names = resolve_class_names(configured_class_names, summary["class_names"], summary["num_classes"])
+    model = load_model(model_path)
+    check_trained_on(model_path, data_dir)
+    sides = {}
+    for side in scored_sides(summary):
+        spectrograms, actual = load_prepared(data_dir, side)
+        model_inputs = spectrograms if inputs is None else inputs(side)
+        sides[side] = Side(actual, predict_probabilities(model, model_inputs), load_song_ids(data_dir, side))
+    metrics, scores_by_side = write_evaluation(out_dir=out_dir, predictions_dir=predictions_dir, sides=sides,
+                                               class_names=class_names, seed=seed, data=describe_data(summary))
+    for side in sides:
+        print(f"{model_path}: {describe_side(side, metrics[side], scores_by_side[side])}")
 
 
 def write_evaluation(

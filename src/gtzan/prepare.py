@@ -1,5 +1,6 @@
-"""The prepare stage: validate the raw data, split it by data.split (gtzan.splits) unless it comes split
-(the Drive data), and write the sides in one canonical form, standardized with the training side's statistics.
+"""The prepare stage: validate the log-mel features (data/features/logmel/, gtzan.featurize), split them by
+data.split (gtzan.splits) unless they come split (the Drive data), and write the sides in one canonical form,
+standardized with the training side's statistics.
 
 The output's layout is gtzan.prepared's; it is byte-for-byte identical for identical input, so an
 unchanged dataset retrains nothing.
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gtzan.datasets import SEGMENTS_DIR, SOURCE_FILE, SPLITS, load_segments, load_split
+from gtzan.datasets import CLIPS_FILE, SEGMENTS_DIR, SOURCE_FILE, SPLITS, load_segments, load_split
 from gtzan.errors import UserError
 from gtzan.files import staged_directory
 from gtzan.prepared import SUMMARY_FILE, standardize
@@ -30,7 +31,7 @@ def segment_shape(source: dict) -> tuple[int, int, int]:
 
 def prepare_data(
     *,
-    raw_dir: Path,
+    features_dir: Path,
     out_dir: Path,
     num_classes: int,
     split: str = "song",
@@ -38,19 +39,20 @@ def prepare_data(
     seed: int = 0,
     lists_dir: Path | None = None,
 ) -> dict:
-    """Validate raw_dir's data, split it (split, test_fraction, seed, lists_dir: gtzan.splits), standardize
+    """Validate features_dir's log-mel segments, split them (split, test_fraction, seed, lists_dir: gtzan.splits), standardize
     with training statistics, write out_dir; return its summary."""
-    raw_dir, out_dir = Path(raw_dir), Path(out_dir)
-    if not (raw_dir / SOURCE_FILE).exists():
-        raise UserError(f"{raw_dir} is not a complete download (no {SOURCE_FILE}): run the download stage.")
-    source = json.loads((raw_dir / SOURCE_FILE).read_text())
+    features_dir, out_dir = Path(features_dir), Path(out_dir)
+    if not (features_dir / SOURCE_FILE).exists():
+        raise UserError(f"{features_dir} is not a complete set of features (no {SOURCE_FILE}): run the featurize stage (dvc repro featurize).")
+    source = json.loads((features_dir / SOURCE_FILE).read_text())
     check_class_names(source.get("class_names"), num_classes)
     check_split_params(split, test_fraction)
-    if (raw_dir / SEGMENTS_DIR).is_dir():
-        sides, song_ids, protocol, specs = _split_segments(
-            raw_dir / SEGMENTS_DIR, source, num_classes, method=split, test_fraction=test_fraction, seed=seed, lists_dir=lists_dir)
+    if (features_dir / SEGMENTS_DIR).is_dir():
+        sides, song_ids, positions, clips, protocol, specs = _split_segments(
+            features_dir / SEGMENTS_DIR, source, num_classes, method=split, test_fraction=test_fraction, seed=seed, lists_dir=lists_dir)
     else:
-        sides, song_ids, specs = _read_given_split(raw_dir, source, num_classes, split=split, test_fraction=test_fraction)
+        sides, song_ids, specs = _read_given_split(features_dir, source, num_classes, split=split, test_fraction=test_fraction)
+        positions, clips = {}, None
         protocol = given_protocol({side: len(labels) for side, (_, labels) in sides.items()}, source.get("source"))
     check_every_class_present(sides["train"][1], num_classes, split="train")
 
@@ -68,14 +70,15 @@ def prepare_data(
         "standardization": {"per": "mel bin", "mean": _rounded(mean), "std": _rounded(std)},
         "song_ids": sorted(song_ids) == sorted(sides),
     }
-    _write(out_dir, sides, song_ids if summary["song_ids"] else {}, mean, std, summary)
+    _write(out_dir, sides, song_ids if summary["song_ids"] else {}, positions, clips, mean, std, summary)
     return summary
 
 
 def _split_segments(
     path: Path, source: dict, num_classes: int, *, method: str, test_fraction: float, seed: int, lists_dir: Path | None
 ) -> tuple[dict, dict, dict, dict]:
-    """The unsplit segments of the synthetic data or an audio folder, split: (sides, song ids, protocol, element specs)."""
+    """The unsplit segments of the synthetic data or an audio folder, split: (sides, song ids, positions (each
+    segment's index in its clip), clip names by song id, protocol, element specs)."""
     print(f"Loading the segments for the {method} split ...", flush=True)
     spectrograms, raw_labels, song_ids, clips = load_segments(path)
     validate_spectrograms(spectrograms, "segments", segment_shape(source))
@@ -85,21 +88,30 @@ def _split_segments(
                            lists_dir=lists_dir)
     sides = {side: (spectrograms[mask].astype(np.float32), labels[mask]) for side, mask in split.masks.items()}
     spec = f"{list(spectrograms.shape[1:])} {spectrograms.dtype.name}, label, song id"
-    return sides, {side: song_ids[mask].astype(np.int32) for side, mask in split.masks.items()}, split.protocol, {"segments": spec}
+    positions = segment_positions(song_ids)
+    return (sides, {side: song_ids[mask].astype(np.int32) for side, mask in split.masks.items()},
+            {side: positions[mask] for side, mask in split.masks.items()}, clips, split.protocol, {"segments": spec})
 
 
-def _read_given_split(raw_dir: Path, source: dict, num_classes: int, *, split: str, test_fraction: float) -> tuple[dict, dict, dict]:
+def segment_positions(song_ids: np.ndarray) -> np.ndarray:
+    """Each segment's index within its clip: a clip's segments are consecutive and in order (n,) int32."""
+    song_ids = np.asarray(song_ids)
+    starts = np.flatnonzero(np.r_[True, song_ids[1:] != song_ids[:-1]])  # the first segment of each run
+    return (np.arange(len(song_ids)) - np.repeat(starts, np.diff(np.r_[starts, len(song_ids)]))).astype(np.int32)
+
+
+def _read_given_split(features_dir: Path, source: dict, num_classes: int, *, split: str, test_fraction: float) -> tuple[dict, dict, dict]:
     """The Drive data's (or saved datasets') own train and validation sides: (sides, song ids, element specs)."""
     if split == "filtered" or test_fraction:
         raise UserError(
-            f"the data in {raw_dir} comes already split into train and validation (the Drive data, or saved datasets): "
+            f"the data in {features_dir} comes already split into train and validation (the Drive data, or saved datasets): "
             "data.split 'filtered' and data.test_fraction need the synthetic data or an audio folder; "
             "set data.split to song and data.test_fraction to 0"
         )
     sides, specs, song_ids = {}, {}, {}
     for side in SPLITS:
         print(f"Loading and validating split '{side}' ...", flush=True)
-        spectrograms, raw_labels, side_song_ids, specs[side] = load_split(raw_dir / side, side)
+        spectrograms, raw_labels, side_song_ids, specs[side] = load_split(features_dir / side, side)
         validate_spectrograms(spectrograms, side, segment_shape(source))
         sides[side] = (spectrograms.astype(np.float32), labels_to_class_ids(raw_labels, num_classes, side))
         if side_song_ids is not None:
@@ -178,14 +190,19 @@ def mel_bin_statistics(spectrograms: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return mean, np.maximum(std, 1e-6)
 
 
-def _write(out_dir: Path, splits: dict, song_ids: dict, mean: np.ndarray, std: np.ndarray, summary: dict) -> None:
+def _write(out_dir: Path, sides: dict, song_ids: dict, positions: dict, clips: list[str] | None,
+           mean: np.ndarray, std: np.ndarray, summary: dict) -> None:
     with staged_directory(out_dir) as staging:
-        for split, (spectrograms, labels) in splits.items():
-            (staging / split).mkdir()
-            np.save(staging / split / "spectrograms.npy", standardize(spectrograms, mean, std))
-            np.save(staging / split / "labels.npy", labels)
-            if split in song_ids:
-                np.save(staging / split / "song_ids.npy", song_ids[split])
+        for side, (spectrograms, labels) in sides.items():
+            (staging / side).mkdir()
+            np.save(staging / side / "spectrograms.npy", standardize(spectrograms, mean, std))
+            np.save(staging / side / "labels.npy", labels)
+            if side in song_ids:
+                np.save(staging / side / "song_ids.npy", song_ids[side])
+            if side in positions:
+                np.save(staging / side / "positions.npy", positions[side])
+        if clips is not None:
+            (staging / CLIPS_FILE).write_text("".join(f"{clip}\n" for clip in clips))
         (staging / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
 
 

@@ -3,8 +3,10 @@
     <dir>/train/spectrograms.npy  float32 (n, 80, 80, 1), standardized per mel bin
     <dir>/train/labels.npy        int32 (n,) class ids
     <dir>/train/song_ids.npy      int32 (n,) song of each segment, when the data has song ids
+    <dir>/train/positions.npy     int32 (n,) each segment's index within its clip, when the data has song ids
     <dir>/val/...                 the same for the validation side (selection: best epoch, early stopping)
     <dir>/test/...                the same for the test side, where the split protocol has one (gtzan.splits)
+    <dir>/clips.txt               the clip name of each song id, one a line, when the data has song ids
     <dir>/summary.json            source, split protocol, counts per class and side, element spec, statistics
 
 A model trained on it records the summary's fingerprint inside its .keras file, so that evaluate
@@ -42,6 +44,14 @@ def load_prepared(prepared_dir: Path, split: str) -> tuple[np.ndarray, np.ndarra
     if not split_dir.is_dir():
         raise UserError(f"{split_dir} not found: run the prepare stage first (dvc repro prepare).")
     return np.load(split_dir / "spectrograms.npy"), np.load(split_dir / "labels.npy")
+
+
+def load_prepared_labels(prepared_dir: Path, side: str) -> np.ndarray:
+    """The class ids of one prepared side, without its spectrograms."""
+    path = Path(prepared_dir) / side / "labels.npy"
+    if not path.is_file():
+        raise UserError(f"{path} not found: run the prepare stage first (dvc repro prepare).")
+    return np.load(path)
 
 
 def load_song_ids(prepared_dir: Path, split: str) -> np.ndarray | None:

@@ -365,21 +365,31 @@ def rendered_songs(
         yield genre_index, number, render_song(genre_index, rng, sample_rate, num_samples)
 
 
-def make_synthetic_dataset(*, songs_per_genre: int, seed: int, frontend: FrontEnd) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Render len(GENRES) x songs_per_genre songs and cut them into log-mel segments.
+def render_synthetic_clips(*, songs_per_genre: int, seed: int, sample_rate: int, num_samples: int) -> tuple[list[np.ndarray], np.ndarray, list[str]]:
+    """Render len(GENRES) x songs_per_genre songs: (clips, each (num_samples,) float32; labels (n,) int32; names).
 
-    Returns (spectrograms, labels, song_ids): float32 (n, segment_frames, mel_bins, 1), int32 class
-    ids (n,) and int32 song ids (n,), frontend.segments_per_clip consecutive segments per song,
-    song id genre * songs_per_genre + number (see rendered_songs). The split is prepare's
-    (gtzan.splits).
+    Song ids are genre * songs_per_genre + number (see rendered_songs); each is named as `python -m
+    gtzan.synthetic` names the file it writes, GTZAN's way (blues/blues.00000.wav), for data.split filtered.
     """
     if not is_integer(songs_per_genre) or songs_per_genre < 2:
         raise UserError(f"data.synthetic.songs_per_genre must be an integer of at least 2 (one song per split), got {songs_per_genre!r}")
-    songs = rendered_songs(songs_per_genre, seed, frontend.sample_rate, frontend.clip_samples, verb="rendered")
-    segments = [clip_to_segments(audio, frontend) for _, _, audio in songs]  # per song: (segments_per_clip, frames, mel, 1)
+    clips = [audio for _, _, audio in rendered_songs(songs_per_genre, seed, sample_rate, num_samples, verb="rendered")]
+    labels = np.repeat(np.arange(len(GENRES), dtype=np.int32), songs_per_genre)
+    names = [f"{genre}/{genre}.{number:05d}.wav" for genre in GENRES for number in range(songs_per_genre)]
+    return clips, labels, names
+
+
+def make_synthetic_dataset(*, songs_per_genre: int, seed: int, frontend: FrontEnd) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """render_synthetic_clips of frontend.clip_samples, cut into log-mel segments, as the featurize stage cuts them.
+
+    Returns (spectrograms, labels, song_ids): float32 (n, segment_frames, mel_bins, 1), int32 class
+    ids (n,) and int32 song ids (n,), frontend.segments_per_clip consecutive segments per song.
+    """
+    clips, labels, _ = render_synthetic_clips(songs_per_genre=songs_per_genre, seed=seed, sample_rate=frontend.sample_rate,
+                                              num_samples=frontend.clip_samples)
+    segments = [clip_to_segments(audio, frontend) for audio in clips]  # per song: (segments_per_clip, frames, mel, 1)
     song_ids = np.repeat(np.arange(len(segments), dtype=np.int32), frontend.segments_per_clip)  # (n,)
-    labels = (song_ids // songs_per_genre).astype(np.int32)  # (n,)
-    return np.concatenate(segments).astype(np.float32), labels, song_ids
+    return np.concatenate(segments).astype(np.float32), labels[song_ids], song_ids
 
 
 GTZAN_SAMPLE_RATE = 22050

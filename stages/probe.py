@@ -1,0 +1,51 @@
+"""Stage probe@NAME: the training side's embeddings, selected on validation -> the saved model (the frozen
+network with its probe: one window in, genre probabilities out) and its DVCLive log (gtzan.transfer)."""
+
+import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
+import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from gtzan.cli import load_params, run_stage, seed_param
+from gtzan.prepared import describe_data, load_prepared_labels, load_summary, stamp_training_data
+from gtzan.transfer import ProbeConfig, train_probe
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("name", help="the pretrained network: an entry of transfer.models in params.yaml")
+    parser.add_argument("--embeddings", type=Path, required=True, help="the embed stage's <side>.npy")
+    parser.add_argument("--data", type=Path, required=True, help="the prepared data directory (labels, summary)")
+    parser.add_argument("--model", type=Path, required=True, help="the .keras file to write")
+    parser.add_argument("--live", type=Path, required=True, help="DVCLive's directory: the curves and metrics.json")
+    args = parser.parse_args()
+
+    params = load_params()
+    summary = load_summary(args.data)
+    side_data = {side: (np.load(args.embeddings / f"{side}.npy"), load_prepared_labels(args.data, side)) for side in ("train", "val")}
+    try:
+        metrics = train_probe(
+            name=args.name,
+            config=ProbeConfig.from_params(args.name, params["transfer"][args.name]),
+            train_data=side_data["train"],
+            val_data=side_data["val"],
+            num_classes=summary["num_classes"],
+            seed=seed_param(params),
+            deterministic=params["train"]["deterministic"],
+            model_path=args.model,
+            live_dir=args.live,
+            data_description=describe_data(summary),
+        )
+    except BaseException:
+        (args.live / "metrics.json").unlink(missing_ok=True)  # as train's: no metrics of an unfinished run
+        raise
+    stamp_training_data(args.model, summary)
+    print(f"{args.name}: best validation accuracy {metrics['val_accuracy_best']:.3f} at epoch {metrics['best_epoch']}")
+
+
+if __name__ == "__main__":
+    sys.exit(run_stage(main))
