@@ -5,6 +5,8 @@
 
 --model is a saved .keras model or the ensemble stage's manifest (models/ensemble.json): then every
 member model classifies the segments and their probabilities are averaged, as the ensemble stage does.
+A pretrained network's probe (models/musicnn.keras, gtzan.transfer) is given each segment's window of
+musicnn's own input instead, as its evaluate stage gives it.
 The file goes through the same front-end and standardization as the model's training data, both
 read from <prepared>/summary.json; every full segment of the file is classified and the segment
 probabilities are averaged into one prediction for the whole file. Only data this project rendered
@@ -106,27 +108,40 @@ def predict_file(audio_path: Path | str, *, model_path: Path | str, prepared_dir
     except AudioError as error:
         raise error.naming(audio_path) from None
     standardized = standardize(segments, setup.mean, setup.std)
-    segment_probabilities = np.mean(
-        [_probabilities(model, path, standardized, setup, prepared_dir) for path, model in models], axis=0
-    )  # (segments, classes)
+    segment_seconds = frontend.segment_samples / frontend.sample_rate
+    segment_probabilities = np.mean([
+        _probabilities(model, path, _inputs_for(model, audio_path, standardized, segment_seconds), setup, prepared_dir)
+        for path, model in models
+    ], axis=0)  # (segments, classes)
     return Prediction(
         path=audio_path,
         class_names=setup.class_names,
         probabilities=segment_probabilities.mean(axis=0),
         segment_probabilities=segment_probabilities,
-        segment_seconds=frontend.segment_samples / frontend.sample_rate,
+        segment_seconds=segment_seconds,
         model=f"{model_path}, trained on {setup.data}",
     )
 
 
-def _probabilities(model, model_path: Path, segments: np.ndarray, setup: TrainingSetup, prepared_dir: Path | str) -> np.ndarray:
+def _inputs_for(model, audio_path: Path, segments: np.ndarray, segment_seconds: float) -> np.ndarray:
+    """The model's input for the file's segments: the standardized log-mel segments, or a probe's windows."""
+    from gtzan.musicnn import MusicnnInput
+    from gtzan.transfer import file_windows, takes_windows
+
+    if not takes_windows(model):
+        return segments
+    audio = load_audio(audio_path, MusicnnInput().sample_rate)  # (samples,)
+    return file_windows(audio, segments=len(segments), segment_seconds=segment_seconds)
+
+
+def _probabilities(model, model_path: Path, inputs: np.ndarray, setup: TrainingSetup, prepared_dir: Path | str) -> np.ndarray:
     """(segments, classes): one model's probabilities, once its input and output fit the prepared data."""
-    if tuple(model.input_shape[1:]) != setup.frontend.segment_shape:
+    if tuple(model.input_shape[1:]) != inputs.shape[1:]:
         raise UserError(
             f"the model {model_path} takes inputs of shape {tuple(model.input_shape[1:])}, but the front-end in "
             f"{prepared_dir} makes segments of {setup.frontend.segment_shape}: are they from the same run?"
         )
-    probabilities = predict_probabilities(model, segments)
+    probabilities = predict_probabilities(model, inputs)
     if probabilities.shape[1] != len(setup.class_names):
         raise UserError(
             f"the model {model_path} has {probabilities.shape[1]} outputs but {prepared_dir} names "

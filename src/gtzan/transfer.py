@@ -140,9 +140,24 @@ def segment_windows(features_dir: Path, prepared_dir: Path, side: str, summary: 
         clip = clips[song_id]
         if clip not in first_frame:
             raise UserError(f"{features_dir} has no features of {clip}: rerun its featurize stage (dvc repro)")
-        centre = (position + 0.5) * segment_seconds * settings.frames_per_second
+        centre = (position + 0.5) * segment_seconds * settings.frames_per_second  # in frames
         windows[index] = window(log_mels[first_frame[clip]:first_frame[clip] + frames[clip]], centre, settings.patch_frames)
     return windows
+
+
+def file_windows(audio: np.ndarray, *, segments: int, segment_seconds: float) -> np.ndarray:
+    """musicnn's input for each of the first `segments` segments of one file, as segment_windows gives them
+    for a prepared clip: audio (samples,) mono at MusicnnInput's sample rate -> (segments, patch_frames, mel_bands)."""
+    settings = MusicnnInput()
+    frames = log_mel(audio, settings)  # (frames, mel_bands)
+    centres = (np.arange(segments) + 0.5) * segment_seconds * settings.frames_per_second
+    return np.stack([window(frames, centre, settings.patch_frames) for centre in centres])
+
+
+def takes_windows(model: keras.Model) -> bool:
+    """Whether a saved model takes musicnn's windows (a probe of this module) rather than log-mel segments."""
+    settings = MusicnnInput()
+    return tuple(model.input_shape[1:]) == (settings.patch_frames, settings.mel_bands)
 
 
 def window(log_mel_frames: np.ndarray, centre: float, length: int) -> np.ndarray:
