@@ -44,7 +44,8 @@ def main() -> None:
         (args.live / "metrics.json").unlink(missing_ok=True)  # as train's: no metrics of an unfinished run
         raise
     stamp_training_data(args.model, summary)
-    print(f"{args.name}: best validation accuracy {metrics['val_accuracy_best']:.3f} at epoch {metrics['best_epoch']}")
+    print(f"{args.name}: kept the probe of epoch {metrics['selected_epoch']} (the best validation loss), validation accuracy "
+          f"{metrics['val_accuracy_selected']:.3f}; best validation accuracy {metrics['val_accuracy_best']:.3f} at epoch {metrics['best_epoch']}")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ TRAIN_OUTPUTS = ["models/parallel_cnn.keras", "dvclive/parallel_cnn/metrics.json
 EVALUATE = ["models/parallel_cnn.keras", "--data", "data/prepared", "--out", "eval/parallel_cnn",
             "--predictions", "predictions/parallel_cnn"]
 EVALUATE_OUTPUTS = ["eval/parallel_cnn", "predictions/parallel_cnn"]
-PREPARE = ["data/raw", "data/prepared-new", "--filtered-lists", str(REPO_ROOT / "splits" / "gtzan-fault-filtered")]
+PREPARE = ["data/features/logmel", "data/prepared-new", "--filtered-lists", str(REPO_ROOT / "splits" / "gtzan-fault-filtered")]
 
 
 @dataclass
@@ -53,7 +53,7 @@ def write(relative: str, content: bytes) -> Callable[[Path], None]:
 
 
 def one_class_download(workspace: Path) -> None:
-    (workspace / "data/raw/source.json").write_text(json.dumps({"source": "audio", "class_names": ["jazz"]}))
+    (workspace / "data/features/logmel/source.json").write_text(json.dumps({"source": "audio", "class_names": ["jazz"]}))
 
 
 def save_untrained_model(workspace: Path, relative: str) -> None:
@@ -143,7 +143,9 @@ def prepared(tmp_path_factory) -> Path:
     for block in params["models"].values():
         block.update(epochs=1, batch_size=8)
     (workspace / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    for script, args in [("download.py", ["data/raw"]), ("prepare.py", [*PREPARE[:1], "data/prepared", *PREPARE[2:]])]:
+    stages = [("download.py", ["data/raw"]), ("featurize.py", ["data/raw", "data/features/logmel"]),
+              ("prepare.py", [*PREPARE[:1], "data/prepared", *PREPARE[2:]])]
+    for script, args in stages:
         result = subprocess.run([sys.executable, REPO_ROOT / "stages" / script, *args], cwd=workspace, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
     return workspace

@@ -50,7 +50,7 @@ def test_the_benchmark_trains_both_ways_and_writes_its_table(tmp_path, capsys):
     out = tmp_path / "bench.md"
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(read_committed_yaml("params.yaml")))
     assert main(["--models", "parallel_cnn", "--epochs", "2", "--data", str(tmp_path / "prepared"),
-                 "--params", str(tmp_path / "params.yaml"), "--out", str(out)]) == 0
+                 "--params", str(tmp_path / "params.yaml"), "--out", str(out), "--musicnn-windows", "8"]) == 0
     text = out.read_text()
     assert re.match(r"CPU: .+, \d+ cores.*; oneDNN ISA: \S.*", text), "the CPU and the instruction set the kernels ran with"
     rows = [line for line in text.splitlines() if line.startswith("| parallel_cnn |")]
@@ -66,4 +66,6 @@ def test_the_benchmark_trains_both_ways_and_writes_its_table(tmp_path, capsys):
     assert re.fullmatch(r"50 epochs: \d+ (s|min)", planned), "params.yaml's epochs, not the benchmark's"
     assert re.search(r"All of these at their planned epochs: \d+ (s|min) by the train stage", out.read_text())
     assert out.read_text() in capsys.readouterr().out
+    speed = re.search(r"musicnn \(MSD_musicnn, float32\), as the embed stage runs it: (\d+\.\d) windows of 3 s per second", text)
+    assert speed and float(speed.group(1)) > 0
 

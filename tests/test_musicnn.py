@@ -48,6 +48,8 @@ def original_outputs(checkpoint: str, patches: np.ndarray) -> dict[str, np.ndarr
         meta_graph.ParseFromString(file.read())
     for node in meta_graph.graph_def.node:
         node.attr.pop("_output_shapes", None)  # TensorFlow 2.21 refuses to import them
+        if "seed2" in node.attr:  # dropout's random ops, unused at inference: op determinism (which the training
+            node.attr["seed2"].i = 1  # tests in this process may have turned on) refuses them unseeded
     graph = tf.Graph()
     with graph.as_default(), tf.compat.v1.Session(graph=graph) as session:
         saver = tf.compat.v1.train.import_meta_graph(meta_graph)

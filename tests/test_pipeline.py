@@ -159,7 +159,8 @@ def ran(output: str) -> set[str]:
 @pytest.mark.slow
 def test_dvc_repro_runs_every_stage_once(trained):
     names = FEW
-    stages = {"download", "prepare", "ensemble", "report", *(f"train@{name}" for name in names), *(f"evaluate@{name}" for name in names)}
+    stages = {"download", "featurize", "prepare", "ensemble", "report", *(f"train@{name}" for name in names),
+              *(f"evaluate@{name}" for name in names)}
     assert ran(trained[1]) == stages
     summary = trained[0].json("data/prepared/summary.json")
     assert {side: count["total"] for side, count in summary["counts"].items()} == {"train": 8 * 3 * 3, "val": 8 * 3, "test": 8 * 3}
@@ -298,7 +299,8 @@ def test_editing_a_source_file_makes_exactly_its_stages_stale(repo):
             file.write("\n# an edit\n")
         return set(json.loads(repo.dvc("status", "--json")))
 
-    assert stale_after_editing("src/gtzan/audio.py") == {"download"}
+    assert stale_after_editing("src/gtzan/audio.py") == {"download", "featurize"}
+    assert stale_after_editing("src/gtzan/featurize.py") == {"featurize"}
     assert stale_after_editing("src/gtzan/songs.py") == {"ensemble", "report", *(f"evaluate@{name}" for name in names)}
     assert stale_after_editing("src/gtzan/splits.py") == {"prepare"}
     assert stale_after_editing("src/gtzan/ensemble.py") == {"ensemble"}
@@ -363,19 +365,21 @@ def test_experiments_on_model_name_retrain_nothing_and_diff(repo):
 
 
 def shrink_to_audio(folder: Path, genres: list[str], architecture: str):
-    """The real configuration on an audio folder: 3 segments per clip, one architecture, one epoch."""
+    """The real configuration on an audio folder: 3 segments per clip, one architecture, one epoch, and musicnn's probe."""
 
     def change(params: dict) -> None:
         shrink(params)
         params["data"].update(source=str(folder), genres=genres, num_classes=len(genres), split="song")
         params["models"] = {architecture: params["models"][architecture]}
         params["model"]["name"] = architecture
+        params["transfer"]["models"] = ["musicnn"]
+        params["transfer"]["musicnn"]["epochs"] = 5
 
     return change
 
 
 @pytest.mark.slow
-def test_dvc_repro_on_an_audio_folder_then_the_segment_split_reruns_prepare_not_the_decoding(tmp_path):
+def test_dvc_repro_on_an_audio_folder_with_musicnn_then_the_segment_split_reruns_prepare_not_the_decoding(tmp_path):
     from gtzan.synthetic import write_audio_folder
 
     folder = write_audio_folder(tmp_path / "audio", songs_per_genre=5, seed=7, seconds=6.5)
@@ -397,6 +401,13 @@ def test_dvc_repro_on_an_audio_folder_then_the_segment_split_reruns_prepare_not_
     assert "song_accuracy" in repo.json("plots/headline/metrics.json")["val"]
     assert "test" not in repo.json(f"eval/{architecture}/metrics.json"), "no test side unless data.test_fraction asks"
     assert set(repo.json(f"eval/{architecture}/scores.json")["val"]["per_genre"]) == set(genres)
+    # musicnn's probe beside the architecture: the same segments, in the same order, scored and reported alike
+    probe, ours = (read_predictions(repo.path / f"predictions/{name}/val.csv") for name in ("musicnn", architecture))
+    assert probe.actual.tolist() == ours.actual.tolist() and probe.song_ids.tolist() == ours.song_ids.tolist()
+    assert repo.json("eval/musicnn/metrics.json")["val"]["accuracy"] == pytest.approx(np.mean(probe.predicted == probe.actual), abs=1e-6)
+    assert repo.json("dvclive/musicnn/metrics.json")["epochs"] <= 5
+    assert repo.json("eval/ensemble/metrics.json")["members"] == [architecture, "musicnn"]
+    assert "| musicnn |" in (repo.path / "plots/report.md").read_text()
 
     prediction = repo.run(
         str(BIN / "python"), "-m", "gtzan.predict", str(folder / "metal/metal.00002.wav"),
@@ -409,11 +420,16 @@ def test_dvc_repro_on_an_audio_folder_then_the_segment_split_reruns_prepare_not_
     assert prediction.splitlines()[1] == (f"model: models/{architecture}.keras, trained on the audio folder {folder} "
                                           f"({', '.join(genres)}), song split 80/20: 12 train, 3 validation songs")
 
-    # The Drive data's protocol: the split changes, the decoded segments do not.
+    prediction = repo.run(str(BIN / "python"), "-m", "gtzan.predict", str(folder / "metal/metal.00002.wav"),
+                          "--model", "models/musicnn.keras", "--top", "3")
+    assert sorted(genre for genre, _ in top_genres(prediction)) == sorted(genres), prediction
+
+    # The Drive data's protocol: the split changes, the decoded audio and the features do not.
     repo.edit_params(lambda params: params["data"].update(split="segment"))
-    assert set(json.loads(repo.dvc("status", "--json"))) == {"prepare"}, "download is up to date, prepare is not"
+    assert set(json.loads(repo.dvc("status", "--json"))) == {"prepare"}, "download and featurize are up to date, prepare is not"
     assert ran(repo.dvc("repro", "prepare")) == {"prepare"}
-    followers = {f"train@{architecture}", f"evaluate@{architecture}", "ensemble", "report"}
+    followers = {f"train@{architecture}", f"evaluate@{architecture}", "ensemble", "report",
+                 "embed@musicnn", "probe@musicnn", "evaluate_pretrained@musicnn"}
     assert set(json.loads(repo.dvc("status", "--json"))) == followers, "what prepare feeds is stale now, download still is not"
     train_songs = np.load(repo.path / "data/prepared/train/song_ids.npy")
     val_songs = np.load(repo.path / "data/prepared/val/song_ids.npy")

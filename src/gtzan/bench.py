@@ -202,16 +202,49 @@ def synthetic_data(params: dict, directory: Path, songs_per_genre: int = 100) ->
     """The prepared synthetic data, made once under directory: by default at full size (100 songs per
     genre: 9,600 training and 2,400 validation segments, as many as GTZAN's)."""
     from gtzan.download import fetch_raw_data
+    from gtzan.featurize import featurize_logmel
     from gtzan.prepare import prepare_data
 
     prepared = directory / "prepared"
     if not prepared.exists():
         print(f"Rendering the synthetic data ({songs_per_genre} songs per genre) into {prepared} (once) ...", flush=True)
         fetch_raw_data(source="synthetic", destination=directory / "raw", seed=params["seed"], songs_per_genre=songs_per_genre,
-                       frontend_settings=params["frontend"], genres=None)
-        prepare_data(raw_dir=directory / "raw", out_dir=prepared, num_classes=params["data"]["num_classes"], split="song",
+                       sample_rate=params["frontend"]["sample_rate"], genres=None)
+        featurize_logmel(raw_dir=directory / "raw", out_dir=directory / "logmel", frontend_settings=params["frontend"])
+        prepare_data(features_dir=directory / "logmel", out_dir=prepared, num_classes=params["data"]["num_classes"], split="song",
                      seed=params["seed"])
     return prepared
+
+
+def musicnn_speed(windows: int = 256, runs: int = 3) -> str:
+    """musicnn's embedding speed, as the embed stage runs it (gtzan.transfer, float32), in windows per second:
+    the median of `runs` passes over `windows` windows of synthetic music, after one pass to warm up."""
+    import keras
+
+    from gtzan.musicnn import MusicnnInput, log_mel
+    from gtzan.synthetic import render_song
+    from gtzan.transfer import ProbeConfig, embedding_model, file_windows, predict_in_batches
+
+    keras.mixed_precision.set_global_policy("float32")
+    settings = MusicnnInput()
+    audio = render_song(0, np.random.default_rng(0), settings.sample_rate, 30 * settings.sample_rate)
+    started = time.perf_counter()
+    log_mel(audio, settings)
+    log_mel_seconds = time.perf_counter() - started
+    clip_windows = file_windows(audio, segments=15, segment_seconds=2.0)  # (15, 187, 96)
+    batch = np.resize(clip_windows, (windows, *clip_windows.shape[1:]))
+    model = embedding_model(ProbeConfig())
+    predict_in_batches(model, batch[:64])
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        predict_in_batches(model, batch)
+        seconds.append(time.perf_counter() - started)
+    speed = windows / float(np.median(seconds))
+    gtzan_minutes = 1000 * 15 / speed / 60
+    return (f"musicnn (MSD_musicnn, float32), as the embed stage runs it: {speed:.1f} windows of 3 s per second "
+            f"(median of {runs} passes over {windows}); GTZAN's 1,000 clips (15,000 windows) in about "
+            f"{gtzan_minutes:.1f} min; its input representation of a 30 s clip in {1000 * log_mel_seconds:.0f} ms.")
 
 
 def peak_rss_kib() -> int:
@@ -293,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("bench.md"), help="the table's file; default: %(default)s")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a param for the train stage's runs, as dvc's -S does: --set train.precision=float32")
+    parser.add_argument("--musicnn-windows", type=int, default=256,
+                        help="windows to time musicnn's embedding on (0: skip it); default: %(default)s")
     parser.add_argument("--one", choices=["notebook", "pipeline"], help=argparse.SUPPRESS)  # a child run
     args = parser.parse_args(argv)
 
@@ -324,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     text = table(results, args.epochs, args.set, {name: params['models'][name]['epochs'] for name in args.models},
                  cpu_description())
+    if args.musicnn_windows:
+        text += "\n" + musicnn_speed(args.musicnn_windows) + "\n"
     print(text)
     args.out.write_text(text)
     print(f"Written to {args.out}")

@@ -68,11 +68,12 @@ class ProbeConfig:
         unknown = sorted(set(block) - set(valid))
         if unknown:
             raise UserError(f"{where} has unknown keys {unknown}; valid keys are {valid}")
-        config = cls(**{**block, "embedding": tuple(block.get("embedding", cls.embedding))})
+        embedding = block.get("embedding", list(cls.embedding))
+        if not isinstance(embedding, list) or not embedding or not set(embedding) <= set(EMBEDDING_PARTS) or len(set(embedding)) != len(embedding):
+            raise UserError(f"{where}.embedding must list some of {list(EMBEDDING_PARTS)}, each once, got {embedding!r}")
+        config = cls(**{**block, "embedding": tuple(embedding)})
         if config.checkpoint not in CHECKPOINTS:
             raise UserError(f"{where}.checkpoint '{config.checkpoint}' is unknown; valid checkpoints are {list(CHECKPOINTS)}")
-        if not config.embedding or not set(config.embedding) <= set(EMBEDDING_PARTS) or len(set(config.embedding)) != len(config.embedding):
-            raise UserError(f"{where}.embedding must list some of {list(EMBEDDING_PARTS)}, each once, got {list(config.embedding)}")
         for key in ("epochs", "batch_size"):
             check_integer(f"{where}.{key}", getattr(config, key))
         for key in ("hidden_units", "early_stopping_patience"):
@@ -194,7 +195,7 @@ def embed(*, name: str, config: ProbeConfig, features_dir: Path, prepared_dir: P
 def predict_in_batches(model, inputs: np.ndarray) -> np.ndarray:
     """model's outputs for inputs, EMBED_BATCH_SIZE at a time, with progress lines."""
     starts = range(0, len(inputs), EMBED_BATCH_SIZE)
-    outputs = [np.asarray(model(inputs[start:start + EMBED_BATCH_SIZE], training=False))
+    outputs = [model.predict_on_batch(inputs[start:start + EMBED_BATCH_SIZE])
                for start in with_progress(starts, total=len(starts), verb="embedded", unit="batches")]
     return np.concatenate(outputs).astype(np.float32)
 
@@ -253,7 +254,10 @@ def train_probe(
         model_path.parent.mkdir(parents=True, exist_ok=True)
         model.save(model_path)
         live.summary.update(summarize_history(history, trainable_parameters=trainable, epoch_seconds=timer.seconds,
-                                              train_examples=len(train_data[1])), data=data_description)
+                                              train_examples=len(train_data[1])), data=data_description,
+                            # the saved probe's epoch: the best validation loss's, which best_epoch (the best accuracy's) may not be
+                            selected_epoch=select.best_epoch + 1,
+                            val_accuracy_selected=round(float(history["val_accuracy"][select.best_epoch]), 6))
         return dict(live.summary)
 
 
