@@ -1,17 +1,12 @@
-"""Audio folders -> log-mel segments: decoding, mixing, resampling, skipped clips."""
+"""Audio folders -> decoded clips (gtzan.audio) -> log-mel segments (gtzan.featurize): decoding, mixing, resampling, skipped clips."""
 
 import numpy as np
 import pytest
 from conftest import sine
 import soundfile
 
-from gtzan.audio import (
-    AudioError,
-    audio_segments,
-    find_clips,
-    load_audio,
-    load_audio_dataset,
-)
+from gtzan.audio import AudioError, find_clips, load_audio
+from gtzan.featurize import audio_segments, load_audio_dataset
 from gtzan.frontend import FrontEnd, clip_to_segments
 
 # 3 segments of 2 s (80 frames x 80 mel bins at 16 kHz): a full clip is 6 s.

@@ -9,7 +9,7 @@ from conftest import fake_segments
 
 from gtzan.errors import UserError
 from gtzan.audio import load_audio as load_audio_file
-from gtzan.datasets import find_saved_datasets, identify_splits, load_audio, load_split, save_split
+from gtzan.datasets import find_saved_datasets, identify_splits, load_decoded, load_split, save_split
 from gtzan.download import GDRIVE_FOLDER_ID, fetch_raw_data
 
 
@@ -165,7 +165,7 @@ def test_an_audio_folder_is_decoded_unsplit_with_each_clips_name(tmp_path):
     assert info["source"] == "audio" and info["class_names"] == ["rock", "jazz"]
     assert info["skipped"][0]["clip"] == "jazz/broken.wav"
     assert sorted(path.name for path in destination.iterdir()) == ["audio", "source.json"], "features and split come later"
-    decoded = load_audio(destination / "audio")
+    decoded = load_decoded(destination / "audio")
     assert decoded.sample_rate == 16000 and decoded.labels.tolist() == [0] * 5 + [1] * 5
     assert decoded.names == [f"{genre}/{genre}.{song:05d}.wav" for genre in ("rock", "jazz") for song in range(5)]
     assert [len(decoded.clip(index)) for index in range(10)] == [4 * 16000] * 10, "resampled to 16 kHz"

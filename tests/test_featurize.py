@@ -13,7 +13,7 @@ from conftest import fake_segments
 from gtzan.datasets import load_segments, read_source, save_audio, save_split
 from gtzan.featurize import featurize_logmel
 from gtzan.frontend import FrontEnd, clip_to_segments
-from gtzan.synthetic import GENRES, make_synthetic_dataset, render_synthetic_clips
+from gtzan.synthetic import GENRES, render_synthetic_clips
 
 FRONTEND = FrontEnd(segments_per_clip=2)  # 4 s clips at 16 kHz: two 2 s segments each
 SETTINGS = dataclasses.asdict(FRONTEND)  # params.yaml's frontend: block, as the stage passes it
@@ -40,7 +40,7 @@ def digest(directory: Path) -> dict[str, str]:
 
 def test_the_segments_are_the_front_ends_of_each_clip_bit_for_bit(tmp_path):
     """The same segments as the download stage computed before featurize existed (clip_to_segments of each clip),
-    and as make_synthetic_dataset's, with their labels, song ids and clip names."""
+    with their labels, song ids and clip names."""
     clips, labels, names = synthetic_clips()
     raw = write_raw_audio(tmp_path / "raw", clips, labels, names, 16000)
     source = featurize_logmel(raw_dir=raw, out_dir=tmp_path / "features", frontend_settings=SETTINGS)
@@ -49,10 +49,8 @@ def test_the_segments_are_the_front_ends_of_each_clip_bit_for_bit(tmp_path):
     expected = np.concatenate([clip_to_segments(clip, FRONTEND) for clip in clips])  # (32, 80, 80, 1)
     assert spectrograms.shape == (32, 80, 80, 1) and spectrograms.dtype == np.float32
     np.testing.assert_array_equal(spectrograms, expected)
-    synthetic, synthetic_labels, synthetic_song_ids = make_synthetic_dataset(songs_per_genre=2, seed=SEED, frontend=FRONTEND)
-    np.testing.assert_array_equal(spectrograms, synthetic)
-    assert segment_labels.tolist() == synthetic_labels.tolist() == np.repeat(labels, 2).tolist()
-    assert song_ids.tolist() == synthetic_song_ids.tolist() == np.repeat(np.arange(16), 2).tolist()
+    assert segment_labels.tolist() == np.repeat(labels, 2).tolist()
+    assert song_ids.tolist() == np.repeat(np.arange(16), 2).tolist()
     assert clip_names == names and clip_names[2] == "classical/classical.00000.wav"
     assert source == read_source(tmp_path / "features")
     assert source["frontend"] == SETTINGS and source["skipped"] == []

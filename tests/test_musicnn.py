@@ -6,9 +6,7 @@ import librosa
 import numpy as np
 import pytest
 import tensorflow as tf
-from clean_keras import load_without_this_project
 from conftest import sine
-from keras import layers
 
 from gtzan.errors import UserError
 from gtzan.musicnn import (
@@ -199,16 +197,3 @@ def test_the_loaded_model_survives_a_keras_round_trip(tmp_path, patches):
     expected, reloaded = model(patches), loaded(patches)
     for name in OUTPUT_SIZES:
         np.testing.assert_array_equal(reloaded[name].numpy(), expected[name].numpy(), err_msg=name)
-
-
-@pytest.mark.slow
-def test_a_probe_on_frozen_musicnn_loads_without_this_project(tmp_path, patches):
-    musicnn = load_musicnn()
-    musicnn.trainable = False
-    inputs = keras.Input(shape=(187, 96), name="log_mel")
-    features = musicnn(inputs)["penultimate"]  # (200,)
-    probe = keras.Model(inputs, layers.Dense(10, activation="softmax", name="genres")(features), name="probe")
-    probe.save(tmp_path / "probe.keras")
-    probabilities, packages = load_without_this_project([tmp_path / "probe.keras"], patches, tmp_path)
-    assert packages == {"probe": ["keras"]}
-    np.testing.assert_allclose(probabilities["probe"], probe(patches).numpy(), rtol=1e-6, atol=1e-7)

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from gtzan.audio import audio_segments, load_audio
+from gtzan.audio import load_audio
+from gtzan.featurize import audio_segments
 from gtzan.frontend import FrontEnd
 from gtzan.architectures import build_model
 from gtzan.predict import main, predict_file

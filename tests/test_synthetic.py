@@ -5,11 +5,20 @@ import pytest
 
 from gtzan.errors import UserError
 from gtzan.frontend import FrontEnd, clip_to_segments
-from gtzan.synthetic import GENRES, make_synthetic_dataset, render_song
+from gtzan.featurize import segment_clips
+from gtzan.synthetic import GENRES, render_song, render_synthetic_clips
 
 # 2 segments of 2 s per song (4 s songs) instead of 15: same segment shape, 7x less rendering.
 SMALL = FrontEnd(segments_per_clip=2)
 SONGS_PER_GENRE = 3
+
+
+def make_synthetic_dataset(*, songs_per_genre: int, seed: int, frontend: FrontEnd) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The synthetic songs cut into segments as download and featurize do: (spectrograms, labels, song ids)."""
+    clips, labels, names = render_synthetic_clips(songs_per_genre=songs_per_genre, seed=seed, sample_rate=frontend.sample_rate,
+                                                  num_samples=frontend.clip_samples)
+    dataset = segment_clips(clips, labels, names, GENRES, frontend)
+    return dataset.spectrograms, dataset.labels, dataset.song_ids
 
 
 def make(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -92,7 +101,7 @@ def test_an_unknown_genre_is_refused():
 def test_the_songs_written_as_a_gtzan_like_audio_folder(tmp_path):
     import soundfile
 
-    from gtzan.audio import load_audio_dataset
+    from gtzan.featurize import load_audio_dataset
     from gtzan.synthetic import write_audio_folder
 
     folder = write_audio_folder(tmp_path / "audio", songs_per_genre=2, seed=3, seconds=4.5)

@@ -15,7 +15,7 @@ from conftest import fake_segments, read_committed_yaml
 from keras import layers
 
 from gtzan.cli import model_names
-from gtzan.datasets import load_audio, read_source, save_audio, save_split
+from gtzan.datasets import load_decoded, read_source, save_audio, save_split
 from gtzan.errors import UserError
 from gtzan.featurize import featurize_logmel
 from gtzan.frontend import FrontEnd
@@ -190,7 +190,7 @@ def test_audio_at_another_rate_is_resampled_to_musicnns(tmp_path):
     offsets = np.load(tmp_path / "musicnn" / "offsets.npy")
     assert offsets.tolist() == [0, 1 + 48000 // 256, 1 + 48000 // 256 + 1 + 40000 // 256]
     np.testing.assert_array_equal(np.load(tmp_path / "musicnn" / "log_mel.npy"), np.concatenate([log_mel(clip) for clip in resampled]))
-    assert load_audio(raw / "audio").sample_rate == 22050, "the raw data stays as it is"
+    assert load_decoded(raw / "audio").sample_rate == 22050, "the raw data stays as it is"
 
 
 def test_the_committed_params_and_the_defaults_are_accepted():

@@ -1,16 +1,13 @@
-"""Audio files -> log-mel segments through the project's front-end.
+"""Audio files -> mono float32 clips at one sample rate, decoded once (the download stage).
 
     <root>/<genre>/<clip>  (e.g. genres_original/blues/blues.00000.wav, or the .au release)
-        --load_audio-->      mono float32 at the front-end's sample rate (any format libsndfile reads)
-        --audio_segments-->  (segments, segment_frames, mel_bins, 1), at most segments_per_clip per clip
+        --load_audio-->           mono float32 at the given sample rate (any format libsndfile reads)
+        --decode_audio_folder-->  every decodable clip, with its genre and name
 
-A full 30 s clip gives frontend.segments_per_clip segments (15 with the defaults); a shorter clip
-gives as many full segments as it holds; a clip shorter than one segment, an empty or an
-undecodable file is skipped and reported. Every segment carries the id of its song (clip), for
-prepare's split (gtzan.splits) and the song-level scores (gtzan.songs).
+An empty or undecodable file is skipped and reported. The front-ends cut the decoded clips into
+their own inputs (gtzan.featurize, gtzan.transfer).
 """
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +16,7 @@ import numpy as np
 import soundfile
 import soxr
 
-from gtzan.errors import UserError, is_integer
-from gtzan.frontend import FrontEnd, clip_to_segments
+from gtzan.errors import UserError
 from gtzan.progress import with_progress
 
 AUDIO_EXTENSIONS = frozenset({".wav", ".au", ".flac", ".ogg", ".aiff", ".aif"})
@@ -37,22 +33,6 @@ class AudioError(UserError):
     def naming(self, path: Path | str) -> "AudioError":
         """The same error, naming the file."""
         return AudioError(self.reason, path)
-
-
-@dataclass(frozen=True, eq=False)
-class AudioDataset:
-    """Segments of the usable clips of an audio folder, with the song (clip) each one comes from."""
-
-    spectrograms: np.ndarray  # (n, segment_frames, mel_bins, 1) float32, log-mel in dB (not standardized)
-    labels: np.ndarray  # (n,) int32, index into genres
-    song_ids: np.ndarray  # (n,) int32, index into songs
-    genres: tuple[str, ...]
-    songs: tuple[str, ...]  # clip paths relative to the root, POSIX style, indexed by song id
-    skipped: tuple[tuple[str, str], ...]  # (relative path, reason) of every clip left out
-
-    @property
-    def num_songs(self) -> int:
-        return len(self.songs)
 
 
 def load_audio(path: Path | str, sample_rate: int) -> np.ndarray:
@@ -81,30 +61,6 @@ def load_audio(path: Path | str, sample_rate: int) -> np.ndarray:
     if file_rate != sample_rate:
         mono = soxr.resample(mono, file_rate, sample_rate)  # (frames * sample_rate / file_rate,)
     return np.ascontiguousarray(mono, dtype=np.float32)
-
-
-def audio_segments(audio: np.ndarray, frontend: FrontEnd, max_segments: int | None = None) -> np.ndarray:
-    """Mono audio (samples,) -> (n, segment_frames, mel_bins, 1) float32 log-mel segments.
-
-    n is the number of full segments the audio holds, at most max_segments (default
-    frontend.segments_per_clip). The segments are the front-end's log-mel of the first
-    n * segment_samples samples, cut in n, exactly as a clip of n segments is cut in training.
-    Raises AudioError if the audio is shorter than one segment.
-    """
-    max_segments = frontend.segments_per_clip if max_segments is None else max_segments
-    if not is_integer(max_segments) or max_segments < 1:
-        raise ValueError(f"max_segments must be a positive integer or None, got {max_segments!r}")
-    audio = np.asarray(audio, dtype=np.float32)
-    if audio.ndim != 1:
-        raise ValueError(f"expected mono audio of shape (samples,), got shape {audio.shape}")
-    count = min(len(audio) // frontend.segment_samples, int(max_segments))
-    if count == 0:
-        raise AudioError(
-            f"is {len(audio) / frontend.sample_rate:.2f} s long, shorter than one segment "
-            f"({frontend.segment_samples / frontend.sample_rate:g} s)"
-        )
-    clip = audio[: count * frontend.segment_samples]  # (count * segment_samples,)
-    return clip_to_segments(clip, dataclasses.replace(frontend, segments_per_clip=count))
 
 
 def find_clips(root: Path | str, genres: Sequence[str] | None = None) -> dict[str, list[Path]]:
@@ -176,51 +132,11 @@ def decode_audio_folder(root: Path | str, genres: Sequence[str] | None, sample_r
             continue
         labels.append(label)
         names.append(relative)
-    _check_every_genre_has_a_clip(found, labels, root, "could be decoded")
+    check_every_genre_has_a_clip(found, labels, root, "could be decoded")
     return DecodedFolder(clips, np.asarray(labels, dtype=np.int32), tuple(names), tuple(found), tuple(skipped))
 
 
-def segment_clips(
-    clips: Sequence[np.ndarray], labels: np.ndarray, names: Sequence[str], genres: Sequence[str], frontend: FrontEnd
-) -> AudioDataset:
-    """Decoded clips (mono at frontend.sample_rate) with their labels and names -> the front-end's segments.
-
-    Song ids count the clips that give at least one segment; shorter clips are reported by name and skipped.
-    """
-    spectrograms, segment_labels, song_ids, songs, skipped = [], [], [], [], []
-    for audio, label, name in with_progress(list(zip(clips, labels, names)), total=len(clips), verb="cut", unit="clips"):
-        try:
-            segments = audio_segments(audio, frontend)  # (n, frames, mel, 1)
-        except AudioError as error:
-            skipped.append((name, error.reason))
-            print(f"skipped {name}: {error.reason}", flush=True)
-            continue
-        spectrograms.append(segments)
-        segment_labels.append(np.full(len(segments), label, dtype=np.int32))
-        song_ids.append(np.full(len(segments), len(songs), dtype=np.int32))
-        songs.append(name)
-    segment_labels = np.concatenate(segment_labels) if segment_labels else np.zeros(0, dtype=np.int32)
-    by_genre = {genre: [name for name, label in zip(names, labels) if label == index] for index, genre in enumerate(genres)}
-    _check_every_genre_has_a_clip(by_genre, segment_labels, None, f"is at least one segment ({frontend.segment_samples / frontend.sample_rate:g} s) long")
-    return AudioDataset(
-        spectrograms=np.concatenate(spectrograms),
-        labels=segment_labels,
-        song_ids=np.concatenate(song_ids),
-        genres=tuple(genres),
-        songs=tuple(songs),
-        skipped=tuple(skipped),
-    )
-
-
-def load_audio_dataset(root: Path | str, genres: Sequence[str] | None, frontend: FrontEnd) -> AudioDataset:
-    """Every usable clip of root (laid out as <root>/<genre>/<clip>) as log-mel segments: decode_audio_folder,
-    then segment_clips; skipped lists the files of both steps."""
-    decoded = decode_audio_folder(root, genres, frontend.sample_rate)
-    dataset = segment_clips(decoded.clips, decoded.labels, decoded.names, decoded.genres, frontend)
-    return dataclasses.replace(dataset, skipped=decoded.skipped + dataset.skipped)
-
-
-def _check_every_genre_has_a_clip(clips_by_genre: dict, labels, root: Path | None, usable: str) -> None:
+def check_every_genre_has_a_clip(clips_by_genre: dict, labels, root: Path | None, usable: str) -> None:
     labels = np.asarray(labels)
     for label, (genre, files) in enumerate(clips_by_genre.items()):
         if not (labels == label).any():

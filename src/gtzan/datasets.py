@@ -131,7 +131,7 @@ def read_source(directory: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def load_audio(path: Path, sample_rate: int | None = None) -> DecodedAudio:
+def load_decoded(path: Path, sample_rate: int | None = None) -> DecodedAudio:
     """What save_audio wrote, resampled to sample_rate (with soxr) if given and other than the clips' own."""
     path = Path(path)
     try:

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gtzan.audio import AudioError, audio_segments, load_audio
+from gtzan.audio import AudioError, load_audio
+from gtzan.featurize import audio_segments
 from gtzan.cli import run_stage
 from gtzan.ensemble import member_models
 from gtzan.errors import UserError

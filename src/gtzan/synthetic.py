@@ -7,8 +7,8 @@ On top of that, each group of attributes of a song is, with probability
 STYLE_MIXING, borrowed from a random genre, so some songs sound like another
 genre in one respect: the data set is learnable but not trivially separable.
 
-Songs go through the project's log-mel front-end (gtzan.frontend) and are cut
-into segments, each carrying its song's id for prepare's split (gtzan.splits).
+The download stage keeps the songs as audio, named as GTZAN's clips; the featurize
+stages compute each front-end's input from them (gtzan.featurize).
 
 `python -m gtzan.synthetic FOLDER` writes the songs as a GTZAN-like audio folder
 (<FOLDER>/<genre>/<genre>.000NN.wav, 22,050 Hz 16-bit mono), to try the audio
@@ -31,7 +31,6 @@ import soundfile
 from gtzan.cli import run_stage
 from gtzan.errors import UserError, is_integer
 from gtzan.files import staged_directory
-from gtzan.frontend import FrontEnd, clip_to_segments
 from gtzan.progress import with_progress
 
 # Probability that one attribute group of a song (tempo, drums, melody, timbre,
@@ -379,19 +378,6 @@ def render_synthetic_clips(*, songs_per_genre: int, seed: int, sample_rate: int,
     return clips, labels, names
 
 
-def make_synthetic_dataset(*, songs_per_genre: int, seed: int, frontend: FrontEnd) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """render_synthetic_clips of frontend.clip_samples, cut into log-mel segments, as the featurize stage cuts them.
-
-    Returns (spectrograms, labels, song_ids): float32 (n, segment_frames, mel_bins, 1), int32 class
-    ids (n,) and int32 song ids (n,), frontend.segments_per_clip consecutive segments per song.
-    """
-    clips, labels, _ = render_synthetic_clips(songs_per_genre=songs_per_genre, seed=seed, sample_rate=frontend.sample_rate,
-                                              num_samples=frontend.clip_samples)
-    segments = [clip_to_segments(audio, frontend) for audio in clips]  # per song: (segments_per_clip, frames, mel, 1)
-    song_ids = np.repeat(np.arange(len(segments), dtype=np.int32), frontend.segments_per_clip)  # (n,)
-    return np.concatenate(segments).astype(np.float32), labels[song_ids], song_ids
-
-
 GTZAN_SAMPLE_RATE = 22050
 GTZAN_CLIP_SECONDS = 30.0
 
@@ -406,7 +392,7 @@ def write_audio_folder(
 ) -> Path:
     """Write len(GENRES) x songs_per_genre songs as <folder>/<genre>/<genre>.000NN.wav, 16-bit PCM.
 
-    The songs are make_synthetic_dataset's (see rendered_songs). The folder must not exist yet; it
+    The songs are those of the synthetic data (see rendered_songs). The folder must not exist yet; it
     appears only once complete.
     """
     folder = Path(folder)

@@ -25,12 +25,12 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from keras import layers
-
+import tensorflow as tf
 from dvclive import Live
 from dvclive.keras import DVCLiveCallback
+from keras import layers
 
-from gtzan.datasets import AUDIO_DIR, CLIPS_FILE, SOURCE_FILE, load_audio, read_source
+from gtzan.datasets import AUDIO_DIR, CLIPS_FILE, SOURCE_FILE, load_decoded, read_source
 from gtzan.errors import UserError, check_integer
 from gtzan.files import staged_directory
 from gtzan.musicnn import CHECKPOINTS, MusicnnInput, load_musicnn, log_mel
@@ -107,7 +107,7 @@ def featurize_pretrained(*, name: str, raw_dir: Path, out_dir: Path) -> dict:
             f"{name} out (transfer.models: [])"
         )
     settings = MusicnnInput()
-    decoded = load_audio(raw_dir / AUDIO_DIR, settings.sample_rate)
+    decoded = load_decoded(raw_dir / AUDIO_DIR, settings.sample_rate)
     count = len(decoded.names)
     print(f"Computing {name}'s input of {count} clips ...", flush=True)
     features = [log_mel(decoded.clip(index), settings)  # (frames, mel_bands)
@@ -126,9 +126,9 @@ def segment_windows(features_dir: Path, prepared_dir: Path, side: str, summary: 
     settings = MusicnnInput()
     features_dir, prepared_dir = Path(features_dir), Path(prepared_dir)
     log_mels = np.load(features_dir / LOG_MEL_FILE, mmap_mode="r")  # (all frames, mel_bands)
-    offsets = np.load(features_dir / OFFSETS_FILE)
-    first_frame = dict(zip((features_dir / CLIPS_FILE).read_text().splitlines(), offsets[:-1]))
-    frames = dict(zip((features_dir / CLIPS_FILE).read_text().splitlines(), np.diff(offsets)))
+    offsets = np.load(features_dir / OFFSETS_FILE)  # (clips + 1,)
+    frame_range = {clip: (offsets[index], offsets[index + 1])
+                   for index, clip in enumerate((features_dir / CLIPS_FILE).read_text().splitlines())}
     song_ids = load_song_ids(prepared_dir, side)
     positions_path = prepared_dir / side / "positions.npy"
     if song_ids is None or not positions_path.exists():
@@ -138,11 +138,11 @@ def segment_windows(features_dir: Path, prepared_dir: Path, side: str, summary: 
     segment_seconds = frontend["segment_frames"] * frontend["frame_step"] / frontend["sample_rate"]
     windows = np.empty((len(song_ids), settings.patch_frames, settings.mel_bands), dtype=np.float32)
     for index, (song_id, position) in enumerate(zip(song_ids, np.load(positions_path))):
-        clip = clips[song_id]
-        if clip not in first_frame:
-            raise UserError(f"{features_dir} has no features of {clip}: rerun its featurize stage (dvc repro)")
+        if clips[song_id] not in frame_range:
+            raise UserError(f"{features_dir} has no features of {clips[song_id]}: rerun its featurize stage (dvc repro)")
+        first, end = frame_range[clips[song_id]]
         centre = (position + 0.5) * segment_seconds * settings.frames_per_second  # in frames
-        windows[index] = window(log_mels[first_frame[clip]:first_frame[clip] + frames[clip]], centre, settings.patch_frames)
+        windows[index] = window(log_mels[first:end], centre, settings.patch_frames)
     return windows
 
 
@@ -171,7 +171,11 @@ def window(log_mel_frames: np.ndarray, centre: float, length: int) -> np.ndarray
 
 
 def embedding_model(config: ProbeConfig) -> keras.Model:
-    """The frozen network: one window in, the embedding out (the config's parts, concatenated)."""
+    """The frozen network: one window in, the embedding out (the config's parts, concatenated).
+
+    TensorFloat-32 is turned off, so that a GPU that has it (NVIDIA's since Ampere) computes the network in
+    float32 as the original did: with it, the pools drifted by 1e-3 of their scale (Keras on JAX, on an H200)."""
+    tf.config.experimental.enable_tensor_float_32_execution(False)
     network = load_musicnn(config.checkpoint)
     network.trainable = False
     parts = [network.output[part] for part in config.embedding]
