@@ -80,7 +80,7 @@ def test_the_ensemble_averages_its_members_probabilities(tmp_path):
 def test_members_come_from_params():
     assert resolve_members(None, ARCHITECTURES) == ARCHITECTURES
     assert resolve_members(["cnn_gru", "cnn_rnn"], ARCHITECTURES) == ["cnn_gru", "cnn_rnn"]
-    with pytest.raises(UserError, match=r"ensemble.members: 'lsmt' is not an architecture of models; valid names are \['parallel_cnn'"):
+    with pytest.raises(UserError, match=r"ensemble.members: 'lsmt' is not a model of this run \(models: and transfer.models\); valid names are \['parallel_cnn'"):
         resolve_members(["cnn_gru", "lsmt"], ARCHITECTURES)
     with pytest.raises(UserError, match=r"ensemble.members must be null .* or a list of architecture names, got \[\]"):
         resolve_members([], ARCHITECTURES)

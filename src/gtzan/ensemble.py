@@ -18,14 +18,14 @@ from gtzan.evaluate import Side, read_predictions
 
 
 def resolve_members(configured: list | None, architectures: list[str]) -> list[str]:
-    """params.yaml's ensemble.members, checked against the architectures of models:; null: all of them."""
+    """params.yaml's ensemble.members, checked against the run's models (gtzan.cli.model_names); null: all of them."""
     if configured is None:
         return list(architectures)
     if not isinstance(configured, list) or not configured:
         raise UserError(f"params.yaml ensemble.members must be null (every architecture) or a list of architecture names, got {configured!r}")
     for name in configured:
         if name not in architectures:
-            raise UserError(f"params.yaml ensemble.members: '{name}' is not an architecture of models; valid names are {architectures}")
+            raise UserError(f"params.yaml ensemble.members: '{name}' is not a model of this run (models: and transfer.models); valid names are {architectures}")
     if len(set(configured)) != len(configured):
         raise UserError(f"params.yaml ensemble.members names an architecture twice: {configured}")
     return list(configured)

@@ -238,7 +238,7 @@ def write_report(
     seed: the paired bootstrap's (as evaluate's); ensemble: also report the ensemble stage's results.
     """
     if headline not in names:
-        raise UserError(f"model.name '{headline}' is not an architecture of params.yaml models; valid names are {names}")
+        raise UserError(f"model.name '{headline}' is not a model of this run (params.yaml models: and transfer.models); valid names are {names}")
     runs = [
         read_run(name, live_dir=live_dir, eval_dir=eval_dir, predictions_dir=predictions_dir)
         for name in names
@@ -333,7 +333,7 @@ def _table_cells(run: Run, runs: list[Run], data: DataInfo) -> list[str]:
     macro_f1 = f"{run.evaluation[side]['macro_f1']:.3f}"
     if run.is_ensemble:
         members = [other for other in runs if other.name in run.evaluation["members"]]
-        parameters = f"{sum(member.metrics['parameters'] for member in members):,}"
+        parameters = f"{sum(member.metrics['parameters'] + member.metrics.get('frozen_parameters', 0) for member in members):,}"
         return [NOT_APPLICABLE, *scored, NOT_APPLICABLE, macro_f1, parameters, NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE]
     metrics, saved = run.metrics, run.interval("accuracy", "val")  # the spec's figures are validation accuracies
     return [
@@ -341,7 +341,7 @@ def _table_cells(run: Run, runs: list[Run], data: DataInfo) -> list[str]:
         *scored,
         f"{metrics['best_epoch']} of {metrics['epochs']}",
         macro_f1,
-        f"{metrics['parameters']:,}",
+        f"{metrics['parameters']:,}" + (f" + {metrics['frozen_parameters']:,} frozen" if "frozen_parameters" in metrics else ""),
         f"{metrics['seconds_per_epoch']:.1f}",
         run.spec.text,
         run.spec.verdict(saved.low, saved.high) if data.comparable_with_spec else "not compared",

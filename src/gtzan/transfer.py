@@ -257,11 +257,14 @@ def train_probe(
         model = windows_to_probabilities(embedding_model(config), probe, name)
         model_path.parent.mkdir(parents=True, exist_ok=True)
         model.save(model_path)
-        live.summary.update(summarize_history(history, trainable_parameters=trainable, epoch_seconds=timer.seconds,
-                                              train_examples=len(train_data[1])), data=data_description,
-                            # the saved probe's epoch: the best validation loss's, which best_epoch (the best accuracy's) may not be
-                            selected_epoch=select.best_epoch + 1,
-                            val_accuracy_selected=round(float(history["val_accuracy"][select.best_epoch]), 6))
+        live.summary.update(
+            summarize_history(history, trainable_parameters=trainable, epoch_seconds=timer.seconds, train_examples=len(train_data[1])),
+            data=data_description,
+            frozen_parameters=model.count_params() - probe.count_params(),
+            # the saved probe's epoch: the best validation loss's, which best_epoch (the best accuracy's) may not be
+            selected_epoch=select.best_epoch + 1,
+            val_accuracy_selected=round(float(history["val_accuracy"][select.best_epoch]), 6),
+        )
         return dict(live.summary)
 
 
