@@ -31,7 +31,7 @@ from gtzan.transfer import (
     file_windows,
     pretrained_names,
     segment_windows,
-    takes_windows,
+    window_length,
     train_probe,
     window,
 )
@@ -122,7 +122,7 @@ def test_every_prepared_segment_gets_its_clips_window_in_the_prepared_order(pipe
     assert (prepared / "clips.txt").read_text().splitlines() == pipeline["names"]
     seen = set()
     for side in ("train", "val"):
-        windows = segment_windows(root / "musicnn", prepared, side, summary)
+        windows = segment_windows(root / "musicnn", prepared, side, summary, SETTINGS.patch_frames)
         song_ids, positions = load_song_ids(prepared, side), np.load(prepared / side / "positions.npy")
         assert windows.shape == (summary["counts"][side]["total"], 187, 96) and windows.dtype == np.float32
         for index, (song_id, position) in enumerate(zip(song_ids, positions)):
@@ -139,10 +139,21 @@ def test_one_segment_by_hand(pipeline):
     song_ids, positions = load_song_ids(root / "song", "val"), np.load(root / "song" / "val" / "positions.npy")
     index = int(np.flatnonzero(positions == 2)[0])
     assert positions[index - 2:index + 1].tolist() == [0, 1, 2] and song_ids[index - 2] == song_ids[index]
-    windows = segment_windows(root / "musicnn", root / "song", "val", load_summary(root / "song"))
+    windows = segment_windows(root / "musicnn", root / "song", "val", load_summary(root / "song"), SETTINGS.patch_frames)
     spectrogram = log_mel(pipeline["clips"][song_ids[index]])
     assert spectrogram.shape == (501, 96)
     np.testing.assert_array_equal(windows[index], spectrogram[219:406])
+
+
+def test_a_shorter_window_is_centred_on_the_same_segment(pipeline):
+    """transfer.musicnn.window_frames 125 (the segment's own 2 s): away from the clip's ends, the middle 125 frames
+    of the default 187-frame window."""
+    root = pipeline["root"]
+    summary = load_summary(root / "song")
+    default, short = (segment_windows(root / "musicnn", root / "song", "val", summary, length) for length in (187, 125))
+    assert short.shape == (len(default), 125, 96)
+    inside = np.isin(np.load(root / "song" / "val" / "positions.npy"), [1, 2]) & (load_song_ids(root / "song", "val") != SHORT_CLIP)
+    np.testing.assert_array_equal(short[inside], default[inside][:, 31:156])
 
 
 def test_predict_gives_a_file_the_windows_that_training_gave_its_clip(pipeline):
@@ -150,11 +161,11 @@ def test_predict_gives_a_file_the_windows_that_training_gave_its_clip(pipeline):
     root, clips = pipeline["root"], pipeline["clips"]
     summary = load_summary(root / "song")
     for side in ("train", "val"):
-        windows = segment_windows(root / "musicnn", root / "song", side, summary)
+        windows = segment_windows(root / "musicnn", root / "song", side, summary, SETTINGS.patch_frames)
         song_ids = load_song_ids(root / "song", side)
         for song_id in np.unique(song_ids):
             mine = windows[song_ids == song_id]
-            from_file = file_windows(clips[song_id], segments=len(mine), segment_seconds=SEGMENT_SECONDS)
+            from_file = file_windows(clips[song_id], segments=len(mine), segment_seconds=SEGMENT_SECONDS, length=SETTINGS.patch_frames)
             assert len(mine) == (1 if song_id == SHORT_CLIP else 4)
             np.testing.assert_array_equal(from_file, mine, err_msg=f"song {song_id}")
 
@@ -209,6 +220,7 @@ BAD_PROBE_PARAMS = {  # the block: what the one line says, after "params.yaml "
     "no embedding part": ({"embedding": []}, r"transfer\.musicnn\.embedding must list"),
     "embedding part twice": ({"embedding": ["max_pool", "max_pool"]}, r"transfer\.musicnn\.embedding must list .*, each once"),
     "epochs": ({"epochs": 0}, r"transfer\.musicnn\.epochs must be a positive integer, got 0"),
+    "window_frames": ({"window_frames": 0}, r"transfer\.musicnn\.window_frames must be a positive integer, got 0"),
     "batch_size": ({"batch_size": 16.0}, r"transfer\.musicnn\.batch_size must be a positive integer"),
     "hidden_units": ({"hidden_units": -1}, r"transfer\.musicnn\.hidden_units must be a non-negative integer"),
     "learning_rate string": ({"learning_rate": "1e-3"}, r"transfer\.musicnn\.learning_rate must be a positive float .* got '1e-3'"),
@@ -320,7 +332,7 @@ def test_the_probe_trains_selects_and_saves_a_plain_keras_model_of_windows(train
     selected = selected_epoch(live_dir)
     assert 0 < selected < 7, "neither the first nor the last epoch: the selection is tested"
     model = keras.models.load_model(model_path)
-    assert takes_windows(model) and model.input_shape == (None, 187, 96) and model.output_shape == (None, 2)
+    assert window_length(model) == 187 and model.input_shape == (None, 187, 96) and model.output_shape == (None, 2)
     probe = model.get_layer("probe")
     probabilities = probe(VAL[0]).numpy()
     loss = float(keras.losses.sparse_categorical_crossentropy(VAL[1], probabilities).numpy().mean())

@@ -231,7 +231,7 @@ def musicnn_speed(windows: int = 256, runs: int = 3) -> str:
     started = time.perf_counter()
     log_mel(audio, settings)
     log_mel_seconds = time.perf_counter() - started
-    clip_windows = file_windows(audio, segments=15, segment_seconds=2.0)  # (15, 187, 96)
+    clip_windows = file_windows(audio, segments=15, segment_seconds=2.0, length=settings.patch_frames)  # (15, 187, 96)
     batch = np.resize(clip_windows, (windows, *clip_windows.shape[1:]))
     model = embedding_model(ProbeConfig())
     predict_in_batches(model, batch[:64])

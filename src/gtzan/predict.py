@@ -127,12 +127,13 @@ def predict_file(audio_path: Path | str, *, model_path: Path | str, prepared_dir
 def _inputs_for(model, audio_path: Path, segments: np.ndarray, segment_seconds: float) -> np.ndarray:
     """The model's input for the file's segments: the standardized log-mel segments, or a probe's windows."""
     from gtzan.musicnn import MusicnnInput
-    from gtzan.transfer import file_windows, takes_windows
+    from gtzan.transfer import file_windows, window_length
 
-    if not takes_windows(model):
+    length = window_length(model)
+    if length is None:
         return segments
     audio = load_audio(audio_path, MusicnnInput().sample_rate)  # (samples,)
-    return file_windows(audio, segments=len(segments), segment_seconds=segment_seconds)
+    return file_windows(audio, segments=len(segments), segment_seconds=segment_seconds, length=length)
 
 
 def _probabilities(model, model_path: Path, inputs: np.ndarray, setup: TrainingSetup, prepared_dir: Path | str) -> np.ndarray:

@@ -8,9 +8,10 @@ The one network so far is musicnn (gtzan.musicnn), trained on the Million Song D
     the training side's embeddings, selected on validation
                        --probe-->                 models/musicnn.keras: one window in, genre probabilities out
 
-Each prepared segment (2 s of its clip) is given musicnn's own input: the window of patch_frames (187
-frames, 3 s, the length musicnn was trained on) of its clip centred on the segment, moved inside the clip
-at its ends; a clip shorter than one window is repeated to fill it, as musicnn's own training did. So
+Each prepared segment (2 s of its clip) is given musicnn's own input: the window of window_frames (187
+frames by default, 3 s, the length musicnn was trained on) of its clip centred on the segment, moved
+inside the clip at its ends; a clip shorter than one window is repeated to fill it, as musicnn's own
+training did. So
 the probe scores the same segments, in the same order, as the nine architectures, and the ensemble and
 the paired comparisons match them segment by segment.
 
@@ -49,6 +50,7 @@ class ProbeConfig:
     """One `transfer.<name>` block of params.yaml: the network's checkpoint, the embedding, and the probe."""
 
     checkpoint: str = "MSD_musicnn"
+    window_frames: int = MusicnnInput().patch_frames  # each segment's window: 187 frames (3 s) centred on it
     embedding: tuple[str, ...] = ("mean_pool", "max_pool")
     hidden_units: int = 0  # 0: a logistic regression on the standardized embedding
     dropout: float = 0.0
@@ -74,7 +76,7 @@ class ProbeConfig:
         config = cls(**{**block, "embedding": tuple(embedding)})
         if config.checkpoint not in CHECKPOINTS:
             raise UserError(f"{where}.checkpoint '{config.checkpoint}' is unknown; valid checkpoints are {list(CHECKPOINTS)}")
-        for key in ("epochs", "batch_size"):
+        for key in ("window_frames", "epochs", "batch_size"):
             check_integer(f"{where}.{key}", getattr(config, key))
         for key in ("hidden_units", "early_stopping_patience"):
             check_integer(f"{where}.{key}", getattr(config, key), minimum=0)
@@ -121,8 +123,8 @@ def featurize_pretrained(*, name: str, raw_dir: Path, out_dir: Path) -> dict:
     return source
 
 
-def segment_windows(features_dir: Path, prepared_dir: Path, side: str, summary: dict) -> np.ndarray:
-    """musicnn's input for every segment of one prepared side, in its order: (n, patch_frames, mel_bands) float32."""
+def segment_windows(features_dir: Path, prepared_dir: Path, side: str, summary: dict, length: int) -> np.ndarray:
+    """musicnn's input for every segment of one prepared side, in its order: (n, length, mel_bands) float32."""
     settings = MusicnnInput()
     features_dir, prepared_dir = Path(features_dir), Path(prepared_dir)
     log_mels = np.load(features_dir / LOG_MEL_FILE, mmap_mode="r")  # (all frames, mel_bands)
@@ -136,29 +138,30 @@ def segment_windows(features_dir: Path, prepared_dir: Path, side: str, summary: 
     clips = (prepared_dir / CLIPS_FILE).read_text().splitlines()
     frontend = summary["source"]["frontend"]
     segment_seconds = frontend["segment_frames"] * frontend["frame_step"] / frontend["sample_rate"]
-    windows = np.empty((len(song_ids), settings.patch_frames, settings.mel_bands), dtype=np.float32)
+    windows = np.empty((len(song_ids), length, settings.mel_bands), dtype=np.float32)
     for index, (song_id, position) in enumerate(zip(song_ids, np.load(positions_path))):
         if clips[song_id] not in frame_range:
             raise UserError(f"{features_dir} has no features of {clips[song_id]}: rerun its featurize stage (dvc repro)")
         first, end = frame_range[clips[song_id]]
         centre = (position + 0.5) * segment_seconds * settings.frames_per_second  # in frames
-        windows[index] = window(log_mels[first:end], centre, settings.patch_frames)
+        windows[index] = window(log_mels[first:end], centre, length)
     return windows
 
 
-def file_windows(audio: np.ndarray, *, segments: int, segment_seconds: float) -> np.ndarray:
+def file_windows(audio: np.ndarray, *, segments: int, segment_seconds: float, length: int) -> np.ndarray:
     """musicnn's input for each of the first `segments` segments of one file, as segment_windows gives them
-    for a prepared clip: audio (samples,) mono at MusicnnInput's sample rate -> (segments, patch_frames, mel_bands)."""
+    for a prepared clip: audio (samples,) mono at MusicnnInput's sample rate -> (segments, length, mel_bands)."""
     settings = MusicnnInput()
     frames = log_mel(audio, settings)  # (frames, mel_bands)
     centres = (np.arange(segments) + 0.5) * segment_seconds * settings.frames_per_second
-    return np.stack([window(frames, centre, settings.patch_frames) for centre in centres])
+    return np.stack([window(frames, centre, length) for centre in centres])
 
 
-def takes_windows(model: keras.Model) -> bool:
-    """Whether a saved model takes musicnn's windows (a probe of this module) rather than log-mel segments."""
-    settings = MusicnnInput()
-    return tuple(model.input_shape[1:]) == (settings.patch_frames, settings.mel_bands)
+def window_length(model: keras.Model) -> int | None:
+    """The window length a saved model takes, in frames, if it is a probe of this module (its input is
+    (frames, mel_bands) of musicnn's input); None for a model of log-mel segments (time, mel, channel)."""
+    shape = tuple(model.input_shape[1:])
+    return shape[0] if len(shape) == 2 and shape[1] == MusicnnInput().mel_bands else None
 
 
 def window(log_mel_frames: np.ndarray, centre: float, length: int) -> np.ndarray:
@@ -176,7 +179,7 @@ def embedding_model(config: ProbeConfig) -> keras.Model:
     TensorFloat-32 is turned off, so that a GPU that has it (NVIDIA's since Ampere) computes the network in
     float32 as the original did: with it, the pools drifted by 1e-3 of their scale (Keras on JAX, on an H200)."""
     tf.config.experimental.enable_tensor_float_32_execution(False)
-    network = load_musicnn(config.checkpoint)
+    network = load_musicnn(config.checkpoint, patch_frames=config.window_frames)
     network.trainable = False
     parts = [network.output[part] for part in config.embedding]
     embedding = parts[0] if len(parts) == 1 else layers.Concatenate(name="embedding")(parts)
@@ -188,7 +191,7 @@ def embed(*, name: str, config: ProbeConfig, features_dir: Path, prepared_dir: P
     model = embedding_model(config)
     with staged_directory(out_dir) as staging:
         for side in sides:
-            windows = segment_windows(features_dir, prepared_dir, side, summary)
+            windows = segment_windows(features_dir, prepared_dir, side, summary, config.window_frames)
             print(f"Embedding the {len(windows):,} {side} segments with {name} ({config.checkpoint}) ...", flush=True)
             started = time.perf_counter()
             np.save(staging / f"{side}.npy", predict_in_batches(model, windows))
