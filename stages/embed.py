@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gtzan.cli import load_params, run_stage
 from gtzan.prepared import load_summary
-from gtzan.transfer import ProbeConfig, embed
+from gtzan.transfer import embed, probe_config
 
 
 def main() -> None:
@@ -21,7 +21,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="the directory to write <side>.npy into")
     args = parser.parse_args()
 
-    config = ProbeConfig.from_params(args.name, load_params()["transfer"][args.name])
+    config = probe_config(load_params(), args.name)
     summary = load_summary(args.data)
     embed(name=args.name, config=config, features_dir=args.features, prepared_dir=args.data, out_dir=args.out,
           summary=summary, sides=list(summary["counts"]))

@@ -12,7 +12,7 @@ import numpy as np
 
 from gtzan.cli import load_params, run_stage, seed_param
 from gtzan.prepared import describe_data, load_prepared_labels, load_summary, stamp_training_data
-from gtzan.transfer import ProbeConfig, train_probe
+from gtzan.transfer import probe_config, train_probe
 
 
 def main() -> None:
@@ -30,7 +30,7 @@ def main() -> None:
     try:
         metrics = train_probe(
             name=args.name,
-            config=ProbeConfig.from_params(args.name, params["transfer"][args.name]),
+            config=probe_config(params, args.name),
             train_data=side_data["train"],
             val_data=side_data["val"],
             num_classes=summary["num_classes"],

@@ -29,11 +29,11 @@ from gtzan.transfer import (
     embedding_model,
     featurize_pretrained,
     file_windows,
-    pretrained_names,
+    probe_config,
     segment_windows,
-    window_length,
     train_probe,
     window,
+    window_length,
 )
 
 SETTINGS = MusicnnInput()
@@ -207,7 +207,7 @@ def test_audio_at_another_rate_is_resampled_to_musicnns(tmp_path):
 def test_the_committed_params_and_the_defaults_are_accepted():
     assert ProbeConfig.from_params("musicnn", {}) == ProbeConfig()
     committed = read_committed_yaml("params.yaml")["transfer"]
-    assert committed["models"] == [] and pretrained_names({"transfer": committed}) == []
+    assert committed["models"] == [], "off by default: the Drive data has no audio"
     config = ProbeConfig.from_params("musicnn", committed["musicnn"])
     assert config.embedding == ("mean_pool", "max_pool") and config.checkpoint == "MSD_musicnn"
     assert ProbeConfig.from_params("musicnn", {"embedding": ["penultimate"], "checkpoint": "MTT_musicnn", "dropout": 0}).dropout == 0
@@ -241,12 +241,14 @@ def test_an_empty_embedding_is_one_line_naming_its_key():
         ProbeConfig.from_params("musicnn", {"embedding": None})
 
 
-def test_only_pretrained_networks_of_this_project_have_probes():
-    with pytest.raises(UserError, match=r"^params\.yaml transfer\.models: \['vggish'\] .* valid names are \['musicnn'\]"):
-        pretrained_names({"transfer": {"models": ["vggish"]}})
-    with pytest.raises(UserError, match=r"'vggish' is not a pretrained network .* valid names are \['musicnn'\]"):
-        ProbeConfig.from_params("vggish", {})
-    assert pretrained_names({"transfer": {"models": ["musicnn"]}}) == ["musicnn"] and pretrained_names({}) == []
+def test_only_pretrained_networks_of_this_project_have_probes(tmp_path):
+    for refused in (lambda: probe_config({"transfer": {"models": ["vggish"]}}, "vggish"),
+                    lambda: ProbeConfig.from_params("vggish", {}),
+                    lambda: featurize_pretrained(name="vggish", raw_dir=tmp_path / "raw", out_dir=tmp_path / "out")):
+        with pytest.raises(UserError, match=r"^params\.yaml transfer\.models: 'vggish' is not a pretrained network .* valid names are \['musicnn'\]"):
+            refused()
+    assert probe_config({"transfer": {"models": ["musicnn"]}}, "musicnn") == ProbeConfig(), "a missing block takes the defaults"
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_runs_models_are_the_architectures_then_the_probes():

@@ -11,9 +11,8 @@ The one network so far is musicnn (gtzan.musicnn), trained on the Million Song D
 Each prepared segment (2 s of its clip) is given musicnn's own input: the window of window_frames (187
 frames by default, 3 s, the length musicnn was trained on) of its clip centred on the segment, moved
 inside the clip at its ends; a clip shorter than one window is repeated to fill it, as musicnn's own
-training did. So
-the probe scores the same segments, in the same order, as the nine architectures, and the ensemble and
-the paired comparisons match them segment by segment.
+training did. So the probe scores the same segments, in the same order, as the nine architectures, and the
+ensemble and the paired comparisons match them segment by segment.
 
 The saved model is plain Keras: the frozen network, the embedding and the probe, loaded with
 keras.models.load_model and no custom objects, as the nine are.
@@ -62,8 +61,7 @@ class ProbeConfig:
     @classmethod
     def from_params(cls, name: str, block) -> "ProbeConfig":
         where = f"params.yaml transfer.{name}"
-        if name not in PRETRAINED:
-            raise UserError(f"params.yaml transfer.models: '{name}' is not a pretrained network of this project; valid names are {list(PRETRAINED)}")
+        check_pretrained(name)
         valid = [item.name for item in fields(cls)]
         if not isinstance(block, dict):
             raise UserError(f"{where} must be a mapping with keys {valid}, got {block!r}")
@@ -87,18 +85,22 @@ class ProbeConfig:
         return config
 
 
-def pretrained_names(params: dict) -> list[str]:
-    """params.yaml's transfer.models: the pretrained networks with a probe in this run (none by default)."""
-    names = (params.get("transfer") or {}).get("models") or []
-    unknown = [name for name in names if name not in PRETRAINED]
-    if unknown:
-        raise UserError(f"params.yaml transfer.models: {unknown} are not pretrained networks of this project; valid names are {list(PRETRAINED)}")
-    return list(names)
+def check_pretrained(name: str) -> None:
+    """UserError unless name (an entry of params.yaml's transfer.models) is a pretrained network of this project."""
+    if name not in PRETRAINED:
+        raise UserError(f"params.yaml transfer.models: '{name}' is not a pretrained network of this project; valid names are {list(PRETRAINED)}")
+
+
+def probe_config(params: dict, name: str) -> ProbeConfig:
+    """The checked transfer.<name> block of params.yaml."""
+    check_pretrained(name)
+    return ProbeConfig.from_params(name, (params.get("transfer") or {}).get(name, {}))
 
 
 def featurize_pretrained(*, name: str, raw_dir: Path, out_dir: Path) -> dict:
     """The network's input representation of every clip of raw_dir, end to end in one (frames, mel_bands)
     array with each clip's first frame in offsets, into out_dir; return its source.json."""
+    check_pretrained(name)
     raw_dir = Path(raw_dir)
     source = read_source(raw_dir)
     if not (raw_dir / AUDIO_DIR).is_dir():
