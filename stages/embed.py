@@ -24,7 +24,7 @@ def main() -> None:
     config = probe_config(load_params(), args.name)
     summary = load_summary(args.data)
     embed(name=args.name, config=config, features_dir=args.features, prepared_dir=args.data, out_dir=args.out,
-          summary=summary, sides=list(summary["counts"]))
+          summary=summary)
 
 
 if __name__ == "__main__":

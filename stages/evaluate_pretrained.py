@@ -11,7 +11,6 @@ from pathlib import Path
 from gtzan.cli import load_params, run_stage, seed_param
 from gtzan.evaluate import evaluate_saved_model
 from gtzan.prepared import load_summary
-from gtzan.evaluate import load_model
 from gtzan.transfer import segment_windows, window_length
 
 
@@ -26,10 +25,9 @@ def main() -> None:
 
     params = load_params()
     summary = load_summary(args.data)
-    length = window_length(load_model(args.model))
     evaluate_saved_model(model_path=args.model, data_dir=args.data, out_dir=args.out, predictions_dir=args.predictions,
                          configured_class_names=params["data"]["class_names"], seed=seed_param(params),
-                         inputs=lambda side: segment_windows(args.features, args.data, side, summary, length))
+                         inputs=lambda side, model: segment_windows(args.features, args.data, side, summary, window_length(model)))
 
 
 if __name__ == "__main__":

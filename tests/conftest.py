@@ -45,6 +45,19 @@ def write_prepared(directory: Path, counts: dict[str, int], num_classes: int = 8
     return directory
 
 
+def load_audio_dataset(root: Path, genres: list[str] | None, frontend):
+    """An audio folder as download and featurize make it: decode_audio_folder, then segment_clips; skipped lists
+    the files of both steps."""
+    import dataclasses
+
+    from gtzan.audio import decode_audio_folder
+    from gtzan.featurize import segment_clips
+
+    decoded = decode_audio_folder(root, genres, frontend.sample_rate)
+    dataset = segment_clips(decoded.clips, decoded.labels, decoded.names, decoded.genres, frontend)
+    return dataclasses.replace(dataset, skipped=decoded.skipped + dataset.skipped)
+
+
 def sine(frequency: float, seconds: float, sample_rate: int, amplitude: float = 0.5) -> np.ndarray:
     """(samples,) float32."""
     t = np.arange(int(round(seconds * sample_rate))) / sample_rate

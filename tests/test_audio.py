@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
-from conftest import sine
+from conftest import load_audio_dataset, sine
 import soundfile
 
 from gtzan.audio import AudioError, find_clips, load_audio
-from gtzan.featurize import audio_segments, load_audio_dataset
+from gtzan.featurize import audio_segments
 from gtzan.frontend import FrontEnd, clip_to_segments
 
 # 3 segments of 2 s (80 frames x 80 mel bins at 16 kHz): a full clip is 6 s.

@@ -101,7 +101,7 @@ def test_an_unknown_genre_is_refused():
 def test_the_songs_written_as_a_gtzan_like_audio_folder(tmp_path):
     import soundfile
 
-    from gtzan.featurize import load_audio_dataset
+    from conftest import load_audio_dataset
     from gtzan.synthetic import write_audio_folder
 
     folder = write_audio_folder(tmp_path / "audio", songs_per_genre=2, seed=3, seconds=4.5)

@@ -98,12 +98,18 @@ def load_segments(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[
     return (*arrays, clips)
 
 
+def end_to_end(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays of different lengths as one float32 array, end to end, and each one's offset into it: (n + 1,) int64."""
+    return np.concatenate(arrays).astype(np.float32), np.cumsum([0, *map(len, arrays)]).astype(np.int64)
+
+
 def save_audio(path: Path, clips: list[np.ndarray], labels: np.ndarray, names: list[str], sample_rate: int) -> None:
     """Write decoded clips: their samples end to end, each clip's offset into them, labels (n,) and names, one a line."""
     path = Path(path)
     path.mkdir(parents=True)
-    np.save(path / "samples.npy", np.concatenate(clips).astype(np.float32))  # (total samples,)
-    np.save(path / "offsets.npy", np.cumsum([0, *map(len, clips)]).astype(np.int64))  # (n + 1,)
+    samples, offsets = end_to_end(clips)
+    np.save(path / "samples.npy", samples)  # (total samples,)
+    np.save(path / "offsets.npy", offsets)  # (n + 1,)
     np.save(path / "labels.npy", np.asarray(labels, dtype=np.int32))
     (path / CLIPS_FILE).write_text("".join(f"{name}\n" for name in names))
     (path / "sample_rate.txt").write_text(f"{sample_rate}\n")
@@ -152,8 +158,7 @@ def load_decoded(path: Path, sample_rate: int | None = None) -> DecodedAudio:
 
     print(f"Resampling the clips from {decoded.sample_rate} Hz to {sample_rate} Hz ...", flush=True)
     clips = [soxr.resample(decoded.clip(index), decoded.sample_rate, sample_rate) for index in range(len(decoded.names))]
-    samples = np.concatenate(clips).astype(np.float32)
-    return DecodedAudio(samples, np.cumsum([0, *map(len, clips)]), decoded.labels, decoded.names, sample_rate)
+    return DecodedAudio(*end_to_end(clips), decoded.labels, decoded.names, sample_rate)
 
 
 def load_split(path: Path, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:

@@ -133,10 +133,10 @@ class Side:
 
 def evaluate_saved_model(
     *, model_path: Path, data_dir: Path, out_dir: Path, predictions_dir: Path, configured_class_names: list | None,
-    seed: int, inputs: Callable[[str], np.ndarray] | None = None,
+    seed: int, inputs: Callable[[str, "keras.Model"], np.ndarray] | None = None,
 ) -> None:
     """The evaluate stage: the saved model on each scored side of the prepared data in data_dir, written by
-    write_evaluation. inputs(side) gives the model's input for the side's segments, in their order; by default
+    write_evaluation. inputs(side, model) gives the model's input for the side's segments, in their order; by default
     the prepared spectrograms (a pretrained network's probe takes its own windows, gtzan.transfer)."""
     summary = load_summary(data_dir)
     class_names = resolve_class_names(configured_class_names, summary["class_names"], summary["num_classes"])
@@ -145,7 +145,7 @@ def evaluate_saved_model(
     sides = {}
     for side in scored_sides(summary):
         spectrograms, actual = load_prepared(data_dir, side)
-        model_inputs = spectrograms if inputs is None else inputs(side)
+        model_inputs = spectrograms if inputs is None else inputs(side, model)
         sides[side] = Side(actual, predict_probabilities(model, model_inputs), load_song_ids(data_dir, side))
     metrics, scores_by_side = write_evaluation(out_dir=out_dir, predictions_dir=predictions_dir, sides=sides,
                                                class_names=class_names, seed=seed, data=describe_data(summary))

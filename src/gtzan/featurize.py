@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gtzan.audio import AudioError, check_every_genre_has_a_clip, decode_audio_folder
+from gtzan.audio import AudioError, check_every_genre_has_a_clip
 from gtzan.datasets import AUDIO_DIR, SEGMENTS_DIR, SOURCE_FILE, SPLITS, load_decoded, read_source, save_segments
 from gtzan.errors import is_integer
 from gtzan.files import staged_directory
@@ -100,14 +100,6 @@ def segment_clips(
         songs=tuple(songs),
         skipped=tuple(skipped),
     )
-
-
-def load_audio_dataset(root: Path | str, genres: Sequence[str] | None, frontend: FrontEnd) -> AudioDataset:
-    """Every usable clip of root (laid out as <root>/<genre>/<clip>) as log-mel segments: decode_audio_folder,
-    then segment_clips; skipped lists the files of both steps."""
-    decoded = decode_audio_folder(root, genres, frontend.sample_rate)
-    dataset = segment_clips(decoded.clips, decoded.labels, decoded.names, decoded.genres, frontend)
-    return dataclasses.replace(dataset, skipped=decoded.skipped + dataset.skipped)
 
 
 def featurize_logmel(*, raw_dir: Path, out_dir: Path, frontend_settings: dict) -> dict:

@@ -30,7 +30,7 @@ from dvclive import Live
 from dvclive.keras import DVCLiveCallback
 from keras import layers
 
-from gtzan.datasets import AUDIO_DIR, CLIPS_FILE, SOURCE_FILE, load_decoded, read_source
+from gtzan.datasets import AUDIO_DIR, CLIPS_FILE, SOURCE_FILE, end_to_end, load_decoded, read_source
 from gtzan.errors import UserError, check_integer
 from gtzan.files import staged_directory
 from gtzan.musicnn import CHECKPOINTS, MusicnnInput, load_musicnn, log_mel
@@ -116,9 +116,10 @@ def featurize_pretrained(*, name: str, raw_dir: Path, out_dir: Path) -> dict:
     print(f"Computing {name}'s input of {count} clips ...", flush=True)
     features = [log_mel(decoded.clip(index), settings)  # (frames, mel_bands)
                 for index in with_progress(range(count), total=count, verb="computed", unit="clips")]
+    log_mels, offsets = end_to_end(features)
     with staged_directory(out_dir) as staging:
-        np.save(staging / LOG_MEL_FILE, np.concatenate(features))  # (all frames, mel_bands) float32
-        np.save(staging / OFFSETS_FILE, np.cumsum([0, *map(len, features)]).astype(np.int64))  # (clips + 1,)
+        np.save(staging / LOG_MEL_FILE, log_mels)  # (all frames, mel_bands) float32
+        np.save(staging / OFFSETS_FILE, offsets)  # (clips + 1,)
         (staging / CLIPS_FILE).write_text("".join(f"{clip}\n" for clip in decoded.names))
         source = {**source, "input": settings.__dict__}
         (staging / SOURCE_FILE).write_text(json.dumps(source, indent=2, sort_keys=True) + "\n")
@@ -188,11 +189,12 @@ def embedding_model(config: ProbeConfig) -> keras.Model:
     return keras.Model(network.input, embedding, name=f"{config.checkpoint}_embedding")
 
 
-def embed(*, name: str, config: ProbeConfig, features_dir: Path, prepared_dir: Path, out_dir: Path, summary: dict, sides: list[str]) -> None:
-    """Every prepared segment's embedding, side by side, into out_dir/<side>.npy: (n, embedding size) float32."""
+def embed(*, name: str, config: ProbeConfig, features_dir: Path, prepared_dir: Path, out_dir: Path, summary: dict) -> None:
+    """Every prepared segment's embedding, side by side, into out_dir/<side>.npy: (n, embedding size) float32.
+    summary: the prepared data's summary.json, which names its sides."""
     model = embedding_model(config)
     with staged_directory(out_dir) as staging:
-        for side in sides:
+        for side in summary["counts"]:
             windows = segment_windows(features_dir, prepared_dir, side, summary, config.window_frames)
             print(f"Embedding the {len(windows):,} {side} segments with {name} ({config.checkpoint}) ...", flush=True)
             started = time.perf_counter()
