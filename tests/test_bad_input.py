@@ -94,6 +94,12 @@ CASES = {
     "dropout 1.5": Case(
         "train.py", ["cnn_rnn", *TRAIN[1:]], "params.yaml models.cnn_rnn.architecture.dropout must be a number in [0, 1), got 1.5",
         params=changing("models.cnn_rnn.architecture", {"dropout": 1.5}), absent=TRAIN_OUTPUTS),
+    "augment mixup_alpha -0.2": Case(
+        "train.py", TRAIN, "params.yaml models.parallel_cnn.augment.mixup_alpha must be a number from 0 (off) to 10, got -0.2",
+        params=changing("models.parallel_cnn.augment.mixup_alpha", -0.2), absent=TRAIN_OUTPUTS),
+    "augment mask wider than the segment": Case(
+        "train.py", TRAIN, "params.yaml models.parallel_cnn.augment.time_mask_width is 100, wider than the segments' ... frames",
+        params=changing("models.parallel_cnn.augment", {"time_masks": 1, "time_mask_width": 100}), absent=TRAIN_OUTPUTS),
     "precision half": Case("train.py", TRAIN, "params.yaml train.precision must be one of ['auto', 'float32', 'mixed_bfloat16', 'mixed_float16'], got 'half'",
                            params=changing("train.precision", "half"), absent=TRAIN_OUTPUTS),
     "deterministic yes": Case("train.py", TRAIN, "params.yaml train.deterministic must be true or false, got 'yes'",

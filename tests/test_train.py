@@ -14,6 +14,7 @@ import tensorflow as tf
 
 import gtzan.train
 from gtzan.architectures import architecture_names, build_model
+from gtzan.augment import Augmentation, augment_batch
 from gtzan.curves import read_curves
 
 from gtzan.errors import UserError
@@ -22,6 +23,7 @@ from gtzan.train import (
     automatic_precision,
     check_converging,
     learning_rate_for,
+    loss_and_targets,
     make_dataset,
     make_training_dataset,
     precision_for,
@@ -40,6 +42,7 @@ def test_the_real_params_blocks_are_valid():
     for name, block in params["models"].items():
         config = TrainingConfig.from_params(name, block)
         assert config.epochs == 50, "the spec's schedule is the default; the demo shortens it with -S"
+        assert "augment" in block and not config.augment.enabled, "every lever is in params.yaml, and off"
 
 
 @pytest.mark.parametrize(
@@ -208,6 +211,46 @@ def test_an_interrupted_training_resumes_and_ends_as_an_uninterrupted_one(tmp_pa
     assert all(np.array_equal(a, b) for a, b in zip(*weights))
 
 
+AUGMENTED = {**VALID_BLOCK, "epochs": 3, "augment": {"time_masks": 2, "time_mask_width": 8, "freq_masks": 1,
+                                                     "freq_mask_width": 8, "mixup_alpha": 0.4, "label_smoothing": 0.1}}
+
+
+def test_augmented_training_is_reproducible_resumable_and_validated_on_untouched_data(tmp_path, monkeypatch):
+    validated_on = []
+    make_dataset = gtzan.train.make_dataset
+    monkeypatch.setattr(gtzan.train, "make_dataset", lambda *data, batch_size: validated_on.append(data) or make_dataset(*data, batch_size=batch_size))
+    first = run_tiny_training(tmp_path, "first", AUGMENTED)
+    assert without_timings(run_tiny_training(tmp_path, "second", AUGMENTED)) == without_timings(first)
+    assert first["augment"] == "2 time masks ≤ 8, 1 mel masks ≤ 8, mixup α 0.4, label smoothing 0.1"
+    spectrograms, labels = fake_segments(16, seed=2, learnable=True)
+    np.testing.assert_array_equal(validated_on[0][0], spectrograms)
+    np.testing.assert_array_equal(validated_on[0][1], np.eye(8)[labels]), "validation: the genres as one-hot rows, unsmoothed"
+    assert np.isfinite(first["val_loss_best"]) and first["val_loss_best"] > 0
+
+    monkeypatch.setattr(gtzan.train, "Checkpoint", interrupted_after_epoch(2))
+    with pytest.raises(KeyboardInterrupt):
+        run_tiny_training(tmp_path, "resumed", AUGMENTED)
+    monkeypatch.undo()
+    assert without_timings(run_tiny_training(tmp_path, "resumed", AUGMENTED)) == without_timings(first)
+    weights = [keras.models.load_model(tmp_path / run / "model.keras").get_weights() for run in ("first", "resumed")]
+    assert all(np.array_equal(a, b) for a, b in zip(*weights))
+
+
+def test_with_soft_targets_the_loss_takes_them_and_accuracy_counts_each_segments_own_genre():
+    labels = np.arange(64, dtype=np.int32) % 8
+    assert loss_and_targets(Augmentation(), labels, 8) == ("sparse_categorical_crossentropy", "accuracy", labels)
+    augmentation = Augmentation(mixup_alpha=1.0, label_smoothing=0.2)
+    loss, accuracy, val_targets = loss_and_targets(augmentation, labels, 8)
+    assert isinstance(loss, keras.losses.CategoricalCrossentropy) and accuracy.name == "accuracy"
+    np.testing.assert_array_equal(val_targets, np.eye(8)[labels])
+    spectrograms = np.random.default_rng(0).normal(size=(64, 80, 80, 1)).astype(np.float32)
+    _, targets = augment_batch(tf.constant(spectrograms), tf.constant(labels), augmentation=augmentation, num_classes=8,
+                               key=tf.constant([1, 2], tf.int64))
+    predictions = np.random.default_rng(1).dirichlet(np.ones(8), size=64).astype(np.float32)
+    accuracy.update_state(targets, predictions)
+    assert float(accuracy.result()) == pytest.approx(np.mean(predictions.argmax(axis=1) == labels))
+
+
 def test_a_checkpoint_of_other_inputs_is_discarded_with_a_notice(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(gtzan.train, "Checkpoint", interrupted_after_epoch(1))
     with pytest.raises(KeyboardInterrupt):
@@ -226,7 +269,7 @@ def test_a_checkpoint_belongs_to_the_code_that_trains_not_to_the_report():
               "print('\\n'.join(path.as_posix() for path in training_sources()))")
     listed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
     names = {path.split("src/gtzan/")[1] for path in listed}
-    assert {"train.py", "checkpoint.py", "architectures/blocks.py", "architectures/cnn_gru.py"} <= names
+    assert {"train.py", "checkpoint.py", "augment.py", "architectures/blocks.py", "architectures/cnn_gru.py"} <= names
     assert not {"report.py", "predict.py", "evaluate.py", "architectures/resnet50.py"} & names
 
 

@@ -274,7 +274,7 @@ def table_header(data: DataInfo) -> list[str]:
     scored = ["val acc, saved model [95 % CI]", "test acc [95 % CI]"] if tested else ["val acc, saved model [95 % CI]"]
     side = " (test)" if tested else ""
     return ["architecture", "val acc best" + (" (selection)" if tested else ""), *scored, f"song acc{side} [95 % CI]",
-            "epoch of best", f"macro F1{side}", "parameters", "s/epoch", "spec's figure", "reproduced"]
+            "epoch of best", f"macro F1{side}", "parameters", "augmentation", "s/epoch", "spec's figure", "reproduced"]
 
 
 def comparison_markdown(runs: list[Run], data: DataInfo, comparisons: list[Comparison], seed: int) -> str:
@@ -334,7 +334,7 @@ def _table_cells(run: Run, runs: list[Run], data: DataInfo) -> list[str]:
     if run.is_ensemble:
         members = [other for other in runs if other.name in run.evaluation["members"]]
         parameters = f"{sum(member.metrics['parameters'] + member.metrics.get('frozen_parameters', 0) for member in members):,}"
-        return [NOT_APPLICABLE, *scored, NOT_APPLICABLE, macro_f1, parameters, NOT_APPLICABLE, NOT_APPLICABLE, NOT_APPLICABLE]
+        return [NOT_APPLICABLE, *scored, NOT_APPLICABLE, macro_f1, parameters, *[NOT_APPLICABLE] * 4]
     metrics, saved = run.metrics, run.interval("accuracy", "val")  # the spec's figures are validation accuracies
     return [
         f"{metrics['val_accuracy_best']:.1%}",
@@ -342,6 +342,7 @@ def _table_cells(run: Run, runs: list[Run], data: DataInfo) -> list[str]:
         f"{metrics['best_epoch']} of {metrics['epochs']}",
         macro_f1,
         f"{metrics['parameters']:,}" + (f" + {metrics['frozen_parameters']:,} frozen" if "frozen_parameters" in metrics else ""),
+        metrics.get("augment", "none"),  # gtzan.augment; a probe trains on its embeddings unaugmented
         f"{metrics['seconds_per_epoch']:.1f}",
         run.spec.text,
         run.spec.verdict(saved.low, saved.high) if data.comparable_with_spec else "not compared",

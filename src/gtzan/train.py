@@ -19,6 +19,7 @@ from dvclive.keras import DVCLiveCallback
 
 from gtzan.architectures import build_model, check_hyperparameters
 from gtzan.architectures.blocks import plain_keras
+from gtzan.augment import Augmentation, augment_batch
 from gtzan.checkpoint import Checkpoint, fingerprint
 from gtzan.errors import UserError, check_integer
 
@@ -45,6 +46,7 @@ class TrainingConfig:
     early_stopping_patience: int = 0
     lr_schedule: str = "constant"
     architecture: dict = field(default_factory=dict)
+    augment: Augmentation = field(default_factory=Augmentation)
 
     @classmethod
     def from_params(cls, name: str, block) -> "TrainingConfig":
@@ -59,7 +61,8 @@ class TrainingConfig:
         missing = [key for key in required if key not in block]
         if missing:
             raise UserError(f"{where} is missing {missing}; valid keys are {valid}")
-        config = cls(**{**block, "architecture": block.get("architecture") or {}})
+        config = cls(**{**block, "architecture": block.get("architecture") or {},
+                        "augment": Augmentation.from_params(f"{where}.augment", block.get("augment"))})
         config._check(where)
         check_hyperparameters(name, config.architecture)
         return config
@@ -93,22 +96,32 @@ def make_dataset(spectrograms: np.ndarray, labels: np.ndarray, batch_size: int) 
 
 
 def make_training_dataset(
-    spectrograms: np.ndarray, labels: np.ndarray, *, batch_size: int, seed: int, first_epoch: int, epochs: int
+    spectrograms: np.ndarray, labels: np.ndarray, *, batch_size: int, seed: int, first_epoch: int, epochs: int,
+    augmentation: Augmentation = Augmentation(), num_classes: int = 0,
 ) -> tf.data.Dataset:
-    """The batches of epochs first_epoch to epochs - 1, one after the other (fit them with steps_per_epoch).
+    """The batches of epochs first_epoch to epochs - 1, one after the other (fit them with steps_per_epoch),
+    augmented (gtzan.augment) if augmentation is on: then num_classes sizes the soft labels.
 
-    Each epoch's order is drawn from (seed, epoch) alone, so a run resumed at any epoch sees the
-    same batches as an uninterrupted one.
+    Each epoch's order is drawn from (seed, epoch) alone, and each batch's augmentation from (seed, epoch,
+    batch number), so a run resumed at any epoch sees the same batches as an uninterrupted one.
     """
     spectrograms, labels = tf.constant(spectrograms), tf.constant(labels)
     count = len(labels)
 
     def epoch_batches(epoch):
-        order = tf.argsort(tf.random.stateless_uniform([count], seed=tf.stack([tf.constant(seed, tf.int64), epoch])))
-        return tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
+        epoch_key = tf.stack([tf.constant(seed, tf.int64), epoch])
+        order = tf.argsort(tf.random.stateless_uniform([count], seed=epoch_key))
+        batches = tf.data.Dataset.from_tensor_slices(order).batch(batch_size).enumerate()
+        return batches.map(lambda number, indices: (tf.random.experimental.stateless_fold_in(epoch_key, number), indices))
+
+    def gather(key, indices):
+        batch = tf.gather(spectrograms, indices), tf.gather(labels, indices)
+        if not augmentation.enabled:
+            return batch
+        return augment_batch(*batch, augmentation=augmentation, num_classes=num_classes, key=key)
 
     batches = tf.data.Dataset.range(first_epoch, epochs).flat_map(epoch_batches)
-    return batches.map(lambda indices: (tf.gather(spectrograms, indices), tf.gather(labels, indices))).prefetch(tf.data.AUTOTUNE)
+    return batches.map(gather).prefetch(tf.data.AUTOTUNE)
 
 
 PRECISIONS = ["auto", "float32", "mixed_bfloat16", "mixed_float16"]
@@ -184,7 +197,8 @@ NONDETERMINISTIC_GPU_OPS = {
 }
 
 
-def check_deterministic_on_gpu(name: str, model: keras.Model, strategy: tf.distribute.Strategy, input_shape) -> None:
+def check_deterministic_on_gpu(name: str, model: keras.Model, strategy: tf.distribute.Strategy, input_shape,
+                               soft_labels: bool = False) -> None:
     """UserError naming the first op of the model's training step (forward, loss and gradients) that has
     no deterministic GPU kernel. For train.deterministic: true on a GPU, before any step is taken."""
     @tf.function
@@ -195,9 +209,8 @@ def check_deterministic_on_gpu(name: str, model: keras.Model, strategy: tf.distr
             return tape.gradient(loss, model.trainable_variables)
         return strategy.run(gradients, args=(spectrograms, labels))
 
-    graph = training_step.get_concrete_function(
-        tf.TensorSpec((None, *input_shape), tf.float32), tf.TensorSpec((None,), tf.int32)
-    ).graph.as_graph_def()
+    labels = tf.TensorSpec((None, model.output_shape[-1]), tf.float32) if soft_labels else tf.TensorSpec((None,), tf.int32)
+    graph = training_step.get_concrete_function(tf.TensorSpec((None, *input_shape), tf.float32), labels).graph.as_graph_def()
     ops = {node.op for node in graph.node} | {node.op for function in graph.library.function for node in function.node_def}
     refused = sorted(ops & NONDETERMINISTIC_GPU_OPS)
     if refused:
@@ -252,23 +265,25 @@ def train_model(
     ))
     resuming = checkpoint.load(name)
     input_shape = train_data[0].shape[1:]
+    config.augment.check_fits(f"params.yaml models.{name}.augment", input_shape)
+    loss, accuracy, val_targets = loss_and_targets(config.augment, val_data[1], num_classes)
     steps_per_epoch = math.ceil(len(train_data[1]) / config.batch_size)
     with strategy.scope():
         model = build_model(name, input_shape=input_shape, num_classes=num_classes, hyperparameters=config.architecture)
         model.compile(
             optimizer=OPTIMIZERS[config.optimizer](learning_rate_for(config, steps_per_epoch), config),
-            loss="sparse_categorical_crossentropy",
-            metrics=["accuracy"],
+            loss=loss,
+            metrics=[accuracy],
             steps_per_execution=steps_per_execution,
         )
         if resuming:
             checkpoint.restore_variables(model)
     if deterministic and tf.config.list_logical_devices("GPU"):
-        check_deterministic_on_gpu(name, model, strategy, input_shape)
+        check_deterministic_on_gpu(name, model, strategy, input_shape, soft_labels=config.augment.soft_labels)
     trainable = int(sum(np.prod(weight.shape) for weight in model.trainable_weights))
     print(f"Training {name}: {trainable:,} trainable parameters, {config.epochs} epochs, "
           f"{len(train_data[1]):,} training and {len(val_data[1]):,} validation examples, {policy}, "
-          f"{describe_devices(strategy)}", flush=True)
+          f"{describe_devices(strategy)}, augmentation: {config.augment.describe()}", flush=True)
     if resuming:
         print(f"Resuming {name} from epoch {checkpoint.epoch + 1}: epochs 1-{checkpoint.epoch} are in {checkpoint_path}", flush=True)
 
@@ -285,8 +300,9 @@ def train_model(
                 with ctrl_c_between_batches() as stop_on_ctrl_c:
                     model.fit(
                         make_training_dataset(*train_data, batch_size=config.batch_size, seed=seed,
-                                              first_epoch=checkpoint.epoch, epochs=config.epochs),
-                        validation_data=make_dataset(*val_data, batch_size=config.batch_size),
+                                              first_epoch=checkpoint.epoch, epochs=config.epochs,
+                                              augmentation=config.augment, num_classes=num_classes),
+                        validation_data=make_dataset(val_data[0], val_targets, batch_size=config.batch_size),
                         initial_epoch=checkpoint.epoch,
                         epochs=config.epochs,
                         steps_per_epoch=steps_per_epoch,
@@ -311,8 +327,18 @@ def train_model(
             plain_keras(model).save(model_path)
         live.summary.update(summarize_history(checkpoint.history, trainable_parameters=trainable,
                                               epoch_seconds=checkpoint.state["epoch_seconds"], train_examples=len(train_data[1])),
-                            data=data_description)
+                            data=data_description, augment=config.augment.describe())
         return dict(live.summary)
+
+
+def loss_and_targets(augmentation: Augmentation, val_labels: np.ndarray, num_classes: int):
+    """The loss, the accuracy metric and the validation targets: class ids, or one-hot rows where the training
+    targets are soft (mixup, label smoothing). Either way the validation loss is the plain cross-entropy
+    and accuracy counts the largest target as the label."""
+    if not augmentation.soft_labels:
+        return "sparse_categorical_crossentropy", "accuracy", val_labels
+    one_hot = np.eye(num_classes, dtype=np.float32)[val_labels]
+    return keras.losses.CategoricalCrossentropy(), keras.metrics.CategoricalAccuracy(name="accuracy"), one_hot
 
 
 @contextmanager
@@ -387,5 +413,6 @@ def summarize_history(history: dict, *, trainable_parameters: int, epoch_seconds
 
 
 def _flat(config: TrainingConfig) -> dict:
-    values = {item.name: getattr(config, item.name) for item in fields(config) if item.name != "architecture"}
-    return {**values, **{f"architecture.{key}": value for key, value in config.architecture.items()}}
+    values = {item.name: getattr(config, item.name) for item in fields(config) if item.name not in ("architecture", "augment")}
+    return {**values, **{f"architecture.{key}": value for key, value in config.architecture.items()},
+            **{f"augment.{item.name}": getattr(config.augment, item.name) for item in fields(config.augment)}}
