@@ -30,7 +30,7 @@ DEMO_PARAMS ?= \
 	-S models.cnn_gru_aug.epochs=8 \
 	-S models.cnn_gru.epochs=8
 
-.PHONY: install lock demo test bench gpu-check clean
+.PHONY: install lock demo test bench levers gpu-check clean
 .DELETE_ON_ERROR:
 
 $(BIN)/uv:
@@ -66,6 +66,12 @@ test: install
 # is one, else on the full-size synthetic data rendered once into bench/.
 bench: install
 	$(BIN)/python -m gtzan.bench
+
+# The levers against overfitting measured (src/gtzan/levers.py, docs/experiments.md): each alone and all
+# three against none, three seeds each, on the full-size synthetic data rendered once into bench/.
+levers: install
+	$(BIN)/python -m gtzan.levers --models parallel_cnn --epochs 15 --out levers_parallel_cnn.md
+	$(BIN)/python -m gtzan.levers --models cnn_gru --epochs 8 --out levers_cnn_gru.md
 
 # The GPU path in one command (src/gtzan/gpu_check.py): the demo's training, twice, on whatever device
 # TensorFlow sees; prints the device, the precision, seconds per epoch and whether both runs agree.

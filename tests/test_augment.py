@@ -158,3 +158,27 @@ def test_the_levers_are_described_in_one_line():
     assert Augmentation().describe() == "none"
     assert Augmentation(time_masks=2, time_mask_width=8, mixup_alpha=0.2, label_smoothing=0.1).describe() == (
         "2 time masks ≤ 8, mixup α 0.2, label smoothing 0.1")
+
+
+def test_the_levers_table_gives_each_seed_the_mean_the_spread_and_the_paired_difference_from_none():
+    from gtzan.levers import CONFIGURATIONS, table
+
+    songs = np.repeat(np.arange(40), 5)  # 40 songs of 5 segments
+    rng = np.random.default_rng(0)
+    baseline = [rng.random(200) < 0.6 for _ in range(3)]
+
+    def run(correct, train_accuracy=0.9):
+        return {"correct": correct, "metrics": {"train": {"accuracy": train_accuracy}}}
+
+    runs = {configuration: [run(correct) for correct in baseline] for configuration in CONFIGURATIONS}
+    runs["mixup"] = [run(np.ones(200, bool), 0.7) for _ in baseline]  # every segment right with mixup
+    text = table("cnn_gru", runs, songs, seeds=[1, 2, 3], bootstrap_seed=42)
+    rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines()[2:]}
+    assert list(rows) == list(CONFIGURATIONS)
+    accuracies = [correct.mean() for correct in baseline]
+    spread = (max(accuracies) - min(accuracies)) * 100
+    assert f" | {np.mean(accuracies):.1%} ({spread:.1f} points) | — | 90.0% |" in rows["none"]
+    assert " | 100.0% (0.0 points) | " in rows["mixup"] and rows["mixup"].endswith(" | 70.0% |")
+    assert rows["mixup"].count(" better") == 3 and f"+{(1 - accuracies[0]) * 100:.1f} [" in rows["mixup"]
+    assert rows["label smoothing"].count("+0.0 [+0.0, +0.0] not distinguishable") == 3
+    assert "| mixup α 0.2 |" in rows["mixup"] and "2 time masks ≤ 8, 2 mel masks ≤ 8, mixup α 0.2, label smoothing 0.1" in rows["all three"]

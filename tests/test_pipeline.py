@@ -345,6 +345,22 @@ def test_a_toy_architecture_needs_a_module_and_a_params_block_only(repo):
 
 
 @pytest.mark.slow
+@pytest.mark.slow
+def test_an_augmentation_experiment_retrains_its_architecture_alone_and_names_its_levers(repo):
+    output = repo.dvc("exp", "run", "-n", "mixup", "-S", "models.cnn_gru.augment.mixup_alpha=0.2")
+    assert ran(output) == {"train@cnn_gru", "evaluate@cnn_gru", "ensemble", "report"}
+    params = yaml.safe_load((repo.path / "params.yaml").read_text())
+    assert params["models"]["cnn_gru"]["augment"]["mixup_alpha"] == 0.2
+    assert params["models"]["cnn_rnn"]["augment"]["mixup_alpha"] == 0.0
+    [experiment] = [run for row in json.loads(repo.dvc("exp", "show", "--json")) for group in row.get("experiments") or []
+                    for run in group["revs"] if run["name"] == "mixup"]
+    assert experiment["data"]["params"]["params.yaml"]["data"]["models"]["cnn_gru"]["augment"]["mixup_alpha"] == 0.2
+    assert experiment["data"]["metrics"]["dvclive/cnn_gru/metrics.json"]["data"]["augment"] == "mixup α 0.2"
+    report = (repo.path / "plots/report.md").read_text()
+    assert re.search(r"^\| (\*\*)?cnn_gru(\*\*)? \|.* \| mixup α 0.2 \| ", report, re.MULTILINE)
+    assert re.search(r"^\| cnn_rnn \|.* \| none \| ", report, re.MULTILINE)
+
+
 def test_experiments_on_model_name_retrain_nothing_and_diff(repo):
     experiments = {}
     for name in FEW:
@@ -552,7 +568,9 @@ def training_results(repo: Repo, name: str) -> tuple[dict, list, list]:
 @pytest.mark.slow
 def test_an_interrupted_train_stage_resumes_and_ends_as_an_uninterrupted_one(repo):
     name, epochs = "cnn_rnn", 20
-    repo.edit_params(lambda params: params["models"][name].update(epochs=epochs))
+    every_lever = {"time_masks": 2, "time_mask_width": 8, "freq_masks": 2, "freq_mask_width": 8, "mixup_alpha": 0.2,
+                   "label_smoothing": 0.1}  # their draws resume too
+    repo.edit_params(lambda params: params["models"][name].update(epochs=epochs, augment=every_lever))
 
     # A first run, killed (power loss), then resumed and interrupted again with Ctrl-C, then resumed to the end.
     killed_at, _ = interrupt_training(repo, name, signal.SIGKILL, after_epochs=3)
