@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields
 
 import tensorflow as tf
 
-from gtzan.errors import UserError, check_integer
+from gtzan.errors import UserError, check_integer, check_keys
 
 LEVERS = ("time_masks", "freq_masks", "mixup")  # one stream of random numbers each
 
@@ -40,11 +40,7 @@ class Augmentation:
         """Checked params (`where` names the block in messages); None or {} is every lever off."""
         block = {} if block is None else block
         valid = [item.name for item in fields(cls)]
-        if not isinstance(block, dict):
-            raise UserError(f"{where} must be a mapping with keys {valid}, got {block!r}")
-        unknown = sorted(set(block) - set(valid))
-        if unknown:
-            raise UserError(f"{where} has unknown keys {unknown}; valid keys are {valid}")
+        check_keys(where, block, valid)
         for key in ("time_masks", "time_mask_width", "freq_masks", "freq_mask_width"):
             check_integer(f"{where}.{key}", block.get(key, 0), minimum=0)
         for count, width in (("time_masks", "time_mask_width"), ("freq_masks", "freq_mask_width")):

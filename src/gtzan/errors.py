@@ -1,4 +1,4 @@
-"""The one exception type for problems a user can fix, and the integer checks params share."""
+"""The one exception type for problems a user can fix, and the checks params share."""
 
 import numbers
 
@@ -22,3 +22,12 @@ def check_integer(name: str, value, *, minimum: int = 1) -> int:
         kind = "a positive integer" if minimum == 1 else "a non-negative integer" if minimum == 0 else f"an integer >= {minimum}"
         raise UserError(f"{name} must be {kind}, got {value!r}")
     return value
+
+
+def check_keys(where: str, block, valid: list[str]) -> None:
+    """UserError unless block is a mapping whose keys are all in valid; `where` names it (params.yaml models.x)."""
+    if not isinstance(block, dict):
+        raise UserError(f"{where} must be a mapping with keys {valid}, got {block!r}")
+    unknown = sorted(set(block) - set(valid))
+    if unknown:
+        raise UserError(f"{where} has unknown keys {unknown}; valid keys are {valid}")

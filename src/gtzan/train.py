@@ -21,7 +21,7 @@ from gtzan.architectures import build_model, check_hyperparameters
 from gtzan.architectures.blocks import plain_keras
 from gtzan.augment import Augmentation, augment_batch
 from gtzan.checkpoint import Checkpoint, fingerprint
-from gtzan.errors import UserError, check_integer
+from gtzan.errors import UserError, check_integer, check_keys
 
 # constant: the optimizer's learning rate throughout; cosine: cosine decay to 0 over all epochs;
 # plateau: halve it whenever the validation loss has not improved for 3 epochs.
@@ -52,11 +52,7 @@ class TrainingConfig:
     def from_params(cls, name: str, block) -> "TrainingConfig":
         valid = [item.name for item in fields(cls)]
         where = f"params.yaml models.{name}"
-        if not isinstance(block, dict):
-            raise UserError(f"{where} must be a mapping with keys {valid}, got {block!r}")
-        unknown = sorted(set(block) - set(valid))
-        if unknown:
-            raise UserError(f"{where} has unknown keys {unknown}; valid keys are {valid}")
+        check_keys(where, block, valid)
         required = [item.name for item in fields(cls) if item.default is MISSING and item.default_factory is MISSING]
         missing = [key for key in required if key not in block]
         if missing:

@@ -31,7 +31,7 @@ from dvclive.keras import DVCLiveCallback
 from keras import layers
 
 from gtzan.datasets import AUDIO_DIR, CLIPS_FILE, SOURCE_FILE, end_to_end, load_decoded, read_source
-from gtzan.errors import UserError, check_integer
+from gtzan.errors import UserError, check_integer, check_keys
 from gtzan.files import staged_directory
 from gtzan.musicnn import CHECKPOINTS, MusicnnInput, load_musicnn, log_mel
 from gtzan.prepared import load_song_ids
@@ -63,11 +63,7 @@ class ProbeConfig:
         where = f"params.yaml transfer.{name}"
         check_pretrained(name)
         valid = [item.name for item in fields(cls)]
-        if not isinstance(block, dict):
-            raise UserError(f"{where} must be a mapping with keys {valid}, got {block!r}")
-        unknown = sorted(set(block) - set(valid))
-        if unknown:
-            raise UserError(f"{where} has unknown keys {unknown}; valid keys are {valid}")
+        check_keys(where, block, valid)
         embedding = block.get("embedding", list(cls.embedding))
         if not isinstance(embedding, list) or not embedding or not set(embedding) <= set(EMBEDDING_PARTS) or len(set(embedding)) != len(embedding):
             raise UserError(f"{where}.embedding must list some of {list(EMBEDDING_PARTS)}, each once, got {embedding!r}")
