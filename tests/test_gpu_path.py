@@ -14,9 +14,10 @@ from test_train import VALID_BLOCK, run_tiny_training
 
 import gtzan.train
 from gtzan.architectures import architecture_names, build_model
+from gtzan.augment import Augmentation
 from gtzan.errors import UserError
 from gtzan.gpu_check import identical, main
-from gtzan.train import check_deterministic_on_gpu, distribution_strategy, seed_everything
+from gtzan.train import check_deterministic_on_gpu, distribution_strategy, loss_and_targets, seed_everything
 
 INPUT_SHAPE = (80, 80, 1)
 
@@ -39,6 +40,14 @@ def test_every_architectures_training_step_has_deterministic_gpu_kernels():
     seed_everything(0, deterministic=True)
     for name in architecture_names():
         check_deterministic_on_gpu(name, compiled(build_model(name, INPUT_SHAPE, 8)), distribution_strategy(), INPUT_SHAPE)
+
+
+def test_the_soft_targets_loss_of_mixup_and_label_smoothing_has_deterministic_gpu_kernels():
+    seed_everything(0, deterministic=True)
+    loss, accuracy, _ = loss_and_targets(Augmentation(mixup_alpha=0.2), np.zeros(1, np.int32), 8)
+    model = build_model("cnn_gru", INPUT_SHAPE, 8)
+    model.compile(optimizer="adam", loss=loss, metrics=[accuracy])
+    check_deterministic_on_gpu("cnn_gru", model, distribution_strategy(), INPUT_SHAPE, soft_labels=True)
 
 
 def test_an_op_without_a_deterministic_gpu_kernel_is_named_with_the_param_to_change():
