@@ -5,11 +5,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import fake_segments
+from conftest import fake_segments, save_split
 
 from gtzan.errors import UserError
 from gtzan.audio import load_audio as load_audio_file
-from gtzan.datasets import find_saved_datasets, identify_splits, load_decoded, load_split, save_split
+from gtzan.datasets import find_saved_datasets, identify_splits, load_decoded, load_split
 from gtzan.download import GDRIVE_FOLDER_ID, fetch_raw_data
 
 

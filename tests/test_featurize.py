@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import soxr
-from conftest import fake_segments
+from conftest import fake_segments, save_split
 
-from gtzan.datasets import load_segments, read_source, save_audio, save_split
+from gtzan.datasets import load_segments, read_source, save_audio
 from gtzan.featurize import featurize_logmel
 from gtzan.frontend import FrontEnd, clip_to_segments
 from gtzan.synthetic import GENRES, render_synthetic_clips

@@ -67,14 +67,6 @@ def _directory_size(path: Path) -> int:
     return sum(file.stat().st_size for file in path.rglob("*") if file.is_file())
 
 
-def save_split(path: Path, spectrograms: np.ndarray, labels: np.ndarray, song_ids: np.ndarray | None = None) -> None:
-    """Write one split the way the Drive data was written, with each element's song id if known."""
-    import tensorflow as tf  # here, not above: unsplit segments are read and written without TensorFlow
-
-    elements = (spectrograms, labels) if song_ids is None else (spectrograms, labels, song_ids)
-    tf.data.Dataset.from_tensor_slices(elements).save(str(path))
-
-
 def save_segments(path: Path, spectrograms: np.ndarray, labels: np.ndarray, song_ids: np.ndarray, clips: list[str]) -> None:
     """Write unsplit segments: spectrograms (n, frames, mel, 1), labels and song ids (n,), and the clip
     name of each song id, one a line."""

@@ -19,7 +19,6 @@ from gtzan.errors import UserError, check_integer
 
 # Power below this (-100 dB) is clipped, so silence maps to a finite floor.
 POWER_FLOOR = 1e-10
-FLOOR_DB = 10.0 * np.log10(POWER_FLOOR)
 
 
 @dataclass(frozen=True)

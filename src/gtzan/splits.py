@@ -82,8 +82,8 @@ def stratified_masks(labels: np.ndarray, units: np.ndarray, fractions: dict[str,
 
     Of each genre's n units, round(fraction * n) go to each side of `fractions` (validation, then test), at
     least one where the fraction is positive, as long as training keeps at least one; the rest train. The
-    units are drawn with np.random.default_rng(seed), validation first, genre by genre: without a test
-    side, the draws (and so the split) are those of earlier versions. A side of fraction 0 is absent.
+    units are drawn with np.random.default_rng(seed), validation first, genre by genre. A side of fraction 0
+    is absent.
     """
     rng = np.random.default_rng(seed)
     chosen = {side: [] for side, fraction in fractions.items() if fraction > 0}

@@ -57,6 +57,11 @@ def recurrent_stack(x, units: Sequence[int], *, cell: str, bidirectional: bool):
 def classifier_head(x, num_classes: int, *, dense_units: int, dropout: float):
     x = layers.Dense(units=dense_units, activation="relu", name="dense")(x)
     x = layers.Dropout(rate=dropout, name="dropout")(x)
+    return probabilities(x, num_classes)
+
+
+def probabilities(x, num_classes: int):
+    """The softmax output layer, in float32 under mixed precision too."""
     return layers.Dense(units=num_classes, activation="softmax", name="probabilities", dtype="float32")(x)
 
 

@@ -3,7 +3,7 @@
 import keras
 from keras import layers
 
-from gtzan.architectures.blocks import squeeze
+from gtzan.architectures.blocks import classifier_head, squeeze
 
 
 def build_cnn_rnn(input_shape, num_classes: int, *, dropout: float = 0.2) -> keras.Model:
@@ -22,7 +22,5 @@ def build_cnn_rnn(input_shape, num_classes: int, *, dropout: float = 0.2) -> ker
     x = layers.MaxPooling1D(pool_size=2, name="pool2")(x)  # (20, 6)
     x = layers.LSTM(units=128, return_sequences=True, name="lstm1")(x)  # (20, 128)
     x = layers.LSTM(units=32, name="lstm2")(x)  # (32,)
-    x = layers.Dense(units=200, activation="relu", name="dense")(x)
-    x = layers.Dropout(rate=dropout, name="dropout")(x)
-    outputs = layers.Dense(units=num_classes, activation="softmax", name="probabilities", dtype="float32")(x)
+    outputs = classifier_head(x, num_classes, dense_units=200, dropout=dropout)
     return keras.Model(inputs=inputs, outputs=outputs, name="cnn_rnn")

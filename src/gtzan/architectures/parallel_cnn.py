@@ -3,6 +3,8 @@
 import keras
 from keras import layers
 
+from gtzan.architectures.blocks import probabilities
+
 
 def build_parallel_cnn(input_shape, num_classes: int, *, negative_slope: float = 0.3) -> keras.Model:
     """P1.1 shallow parallel CNN, exactly as specified: 61,071 trainable parameters for 8 genres.
@@ -22,5 +24,5 @@ def build_parallel_cnn(input_shape, num_classes: int, *, negative_slope: float =
     branch2 = layers.MaxPooling2D(pool_size=2, name="branch2_pool")(branch2)  # (40, 40, 4)
     branch2 = layers.Flatten(name="branch2_flatten")(branch2)
     features = layers.Concatenate(name="concatenate")([branch1, branch2])  # (7600,)
-    outputs = layers.Dense(units=num_classes, activation="softmax", name="probabilities", dtype="float32")(features)
+    outputs = probabilities(features, num_classes)
     return keras.Model(inputs=inputs, outputs=outputs, name="parallel_cnn")

@@ -5,7 +5,7 @@ import random
 import keras
 from keras import layers
 
-from gtzan.architectures.blocks import SubsampledPointwiseConv2D
+from gtzan.architectures.blocks import SubsampledPointwiseConv2D, probabilities
 
 
 def build_resnet50(input_shape, num_classes: int) -> keras.Model:
@@ -32,7 +32,7 @@ def build_resnet50(input_shape, num_classes: int) -> keras.Model:
     random.setstate(random_state)
     faster.set_weights(backbone.get_weights())
     features = faster(inputs)  # (2048,)
-    outputs = layers.Dense(units=num_classes, activation="softmax", name="probabilities", dtype="float32")(features)
+    outputs = probabilities(features, num_classes)
     return keras.Model(inputs=inputs, outputs=outputs, name="resnet50")
 
 

@@ -3,7 +3,7 @@
 import keras
 from keras import layers
 
-from gtzan.architectures.blocks import conv_branch
+from gtzan.architectures.blocks import classifier_head, conv_branch
 
 
 def build_wide_parallel_cnn(
@@ -37,7 +37,5 @@ def build_wide_parallel_cnn(
         conv_branch(inputs, "small", filters_small, kernel_size=2, pool_size=pool_small, negative_slope=negative_slope),
     ]
     x = layers.Concatenate(name="concatenate")(branches)
-    x = layers.Dense(units=dense_units, activation="relu", name="dense")(x)
-    x = layers.Dropout(rate=dropout, name="dropout")(x)
-    outputs = layers.Dense(units=num_classes, activation="softmax", name="probabilities", dtype="float32")(x)
+    outputs = classifier_head(x, num_classes, dense_units=dense_units, dropout=dropout)
     return keras.Model(inputs=inputs, outputs=outputs, name="wide_parallel_cnn")
