@@ -70,9 +70,9 @@ def test_report_compares_every_architecture_and_headlines_one(tmp_path):
     assert ("Headline architecture (`model.name`): **cnn_rnn**, best validation accuracy 50.0% at epoch 2 of 2; "
             "saved model 66.7% [33.3, 100.0], macro F1 0.656.") in markdown
     # 4 of 6 segments right: the interval is wide and straddles both spec figures
-    assert ("| **cnn_rnn** | 50.0% | 66.7% [33.3, 100.0] | unknown (no song ids) | 2 of 2 | 0.656 | 1,000 | 2.5 "
+    assert ("| **cnn_rnn** | 50.0% | 66.7% [33.3, 100.0] | unknown (no song ids) | 2 of 2 | 0.656 | 1,000 | none | 2.5 "
             "| ≥ 50 % (assignment target) | inconclusive |") in markdown
-    assert ("| parallel_cnn | 70.0% | 66.7% [33.3, 100.0] | unknown (no song ids) | 2 of 3 | 0.656 | 1,000 | 2.5 "
+    assert ("| parallel_cnn | 70.0% | 66.7% [33.3, 100.0] | unknown (no song ids) | 2 of 3 | 0.656 | 1,000 | none | 2.5 "
             "| ≥ 70 % (assignment target) | inconclusive |") in markdown
     assert "over the 6 validation segments, resampled one by one as the data has no song ids (2,000 resamples, seed 0)." in markdown
     assert "test acc" not in markdown and "test was used" not in markdown, "no test side, no test figures"
@@ -209,7 +209,7 @@ def test_paired_comparisons_give_verdicts_and_the_ensemble_has_a_row(tmp_path):
     assert re.search(r"\| parallel_cnn \| -50\.0 pts \[-\d+\.\d, -\d+\.\d\] \| worse \| -50\.0 pts \[-\d+\.\d, -\d+\.\d\] \| worse \|", markdown)
     assert re.search(r"\| ensemble \| -3\.3 pts \[-\d+\.\d, \+0\.0\] \| not distinguishable on this split \|", markdown)
     assert "over the 30 validation songs, each song's segments resampled together" in markdown
-    assert re.search(r"\| ensemble \| — \| 43\.3% \[\d+\.\d, \d+\.\d\] \| 43\.3% \[\d+\.\d, \d+\.\d\] \| — \| [\d.]+ \| 2,000 \| — \| — \| — \|", markdown)
+    assert re.search(r"\| ensemble \| — \| 43\.3% \[\d+\.\d, \d+\.\d\] \| 43\.3% \[\d+\.\d, \d+\.\d\] \| — \| [\d.]+ \| 2,000 \| — \| — \| — \| — \|", markdown)
     assert markdown.index("| **cnn_rnn**") < markdown.index("| parallel_cnn") < markdown.index("| ensemble |")
     assert "ensemble: the mean of the saved models' probabilities of 2 architectures (parallel_cnn, cnn_rnn" in markdown
     page = (tmp_path / "plots" / "report.html").read_text()
