@@ -9,7 +9,8 @@ import pytest
 from gtzan.architectures import build_model
 from gtzan.ensemble import mean_probabilities, member_models, resolve_members, write_manifest
 from gtzan.errors import UserError
-from gtzan.evaluate import Side, load_model, predict_probabilities, read_predictions, write_evaluation
+from gtzan.evaluate import Side, load_model, predict_probabilities, write_evaluation
+from gtzan.predictions import read_predictions
 
 GENRES = ["blues", "jazz", "metal"]
 ARCHITECTURES = ["parallel_cnn", "cnn_rnn", "cnn_gru"]
@@ -100,7 +101,7 @@ def test_members_evaluated_on_different_data_are_refused(tmp_path):
                      class_names=["blues", "jazz", "rock"], seed=3, data=DATA)
     with pytest.raises(UserError, match=r"d/val.csv and .*a/val.csv are not predictions of the same segments and genres"):
         mean_probabilities([tmp_path / "predictions/a/val.csv", tmp_path / "predictions/d/val.csv"])
-    with pytest.raises(UserError, match=r"c/val.csv not found: run the stage that writes it first \(dvc repro evaluate@c\)"):
+    with pytest.raises(UserError, match=r"c/val.csv not found: run the stages that write it first \(dvc repro\)"):
         mean_probabilities([tmp_path / "predictions/a/val.csv", tmp_path / "predictions/c/val.csv"])
 
 

@@ -9,8 +9,9 @@ import pytest
 from gtzan.architectures import build_model
 from gtzan.errors import UserError
 from gtzan.evaluate import (
-    Side, load_model, predict_probabilities, read_predictions, resolve_class_names, scores, write_evaluation,
+    Side, load_model, predict_probabilities, resolve_class_names, scores, write_evaluation,
 )
+from gtzan.predictions import read_predictions
 
 
 def test_scores_per_genre_and_dominant_confusions():
@@ -114,11 +115,11 @@ def test_song_accuracy_is_scored_where_song_ids_are_known(tmp_path):
 
 def test_a_missing_or_damaged_predictions_file_is_named(tmp_path):
     # the architecture is the name of the CSV's directory: predictions/<name>/<side>.csv
-    with pytest.raises(UserError, match=r"cnn_gru/val.csv not found: run the stage that writes it first \(dvc repro evaluate@cnn_gru\)"):
+    with pytest.raises(UserError, match=r"cnn_gru/val.csv not found: run the stages that write it first \(dvc repro\)"):
         read_predictions(tmp_path / "cnn_gru" / "val.csv")
     (tmp_path / "lstm").mkdir()
     (tmp_path / "lstm" / "test.csv").write_text("actual,predicted,p_a\na,b,0.5\n")
-    with pytest.raises(UserError, match=r"lstm/test.csv is not a predictions file written by evaluate .*rerun evaluate@lstm\."):
+    with pytest.raises(UserError, match=r"lstm/test.csv is not a predictions file written by evaluate .*: `dvc repro` writes it anew\."):
         read_predictions(tmp_path / "lstm" / "test.csv")
 
 

@@ -19,7 +19,7 @@ from conftest import REPO_ROOT, read_committed_yaml
 
 from gtzan.cli import set_param
 from gtzan.curves import read_curves
-from gtzan.evaluate import read_predictions
+from gtzan.predictions import read_predictions
 
 BIN = Path(sys.executable).parent
 

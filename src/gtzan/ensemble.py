@@ -1,7 +1,7 @@
 """The ensemble: the mean of several saved models' class probabilities, scored like one architecture.
 
 Nothing is retrained. Every evaluate stage writes its model's probabilities on each scored side into its
-predictions files (gtzan.evaluate.write_predictions); the ensemble stage averages its members', side by side, and
+predictions files (gtzan.predictions); the ensemble stage averages its members', side by side, and
 scores the mean as evaluate scores a model. It also writes a manifest naming the member models, which predict takes
 in place of a .keras file:
 
@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from gtzan.errors import UserError
-from gtzan.evaluate import Side, read_predictions
+from gtzan.evaluate import Side
+from gtzan.predictions import read_predictions
 
 
 def resolve_members(configured: list | None, architectures: list[str]) -> list[str]:

@@ -12,11 +12,11 @@ Writes, at the paths dvc.yaml gives, for each scored side ("val", "test"):
                                its song and the song's predicted genre where the data has song ids (the
                                report's paired comparisons) and its class probabilities (the ensemble's input)
 
-The ensemble stage scores its mean probabilities with the same `write_evaluation`.
-Also the one place where a saved model is loaded (`load_model`), for evaluate and predict alike.
+The ensemble stage scores its mean probabilities with the same `write_evaluation`; the predictions files'
+format is gtzan.predictions'. Also the one place where a saved model is loaded (`load_model`), for evaluate
+and predict alike.
 """
 
-import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,7 @@ import numpy as np
 
 from gtzan import compare
 from gtzan.errors import UserError
+from gtzan.predictions import Predictions, write_predictions
 from gtzan.prepared import SIDE_WORDS, check_trained_on, describe_data, load_prepared, load_song_ids, load_summary, scored_sides
 from gtzan.songs import song_outcomes
 
@@ -181,7 +182,7 @@ def write_evaluation(
     return metrics, scores_by_side
 
 
-def score_side(side: Side, class_names: list[str], seed: int) -> tuple[dict, dict, "Predictions"]:
+def score_side(side: Side, class_names: list[str], seed: int) -> tuple[dict, dict, Predictions]:
     """(metrics, scores, predictions) of one side. The accuracies' intervals resample songs where the side has
     song ids, else segments (compare.accuracy)."""
     actual, probabilities, song_ids = side.actual, side.probabilities, side.song_ids
@@ -212,68 +213,3 @@ def describe_side(side: str, metrics: dict, scores: dict) -> str:
     return (f"{SIDE_WORDS[side]} accuracy {metrics['accuracy']:.3f} [{metrics['accuracy_ci_low']:.3f}, "
             f"{metrics['accuracy_ci_high']:.3f}]{songs}, macro F1 {metrics['macro_f1']:.3f}, "
             f"weakest genre {worst} (F1 {worst_scores['f1']:.2f})")
-
-
-@dataclass(frozen=True, eq=False)
-class Predictions:
-    """A model's predictions for every segment of one side: the file evaluate (or the ensemble) writes per side."""
-
-    class_names: list[str]
-    actual: np.ndarray  # (n,) class ids
-    predicted: np.ndarray  # (n,) class ids, the argmax of probabilities
-    song_ids: np.ndarray | None  # (n,) or None where the data has no song ids
-    song_predicted: np.ndarray | None  # (n,) the class id predicted for the segment's song
-    probabilities: np.ndarray  # (n, classes)
-
-
-PROBABILITY_PREFIX = "p_"
-
-
-def write_predictions(path: Path, predictions: Predictions) -> None:
-    """One CSV row per segment: actual and predicted genre (DVC's confusion plot), the song and its
-    predicted genre where the data has song ids, and the class probabilities, rounded to 6 decimals so
-    that the same model writes the same bytes."""
-    names = predictions.class_names
-    columns = ["actual", "predicted"]
-    if predictions.song_ids is not None:
-        columns += ["song", "song_predicted"]
-    columns += [PROBABILITY_PREFIX + name for name in names]
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(columns)
-        for i, (actual, predicted) in enumerate(zip(predictions.actual, predictions.predicted)):
-            row = [names[actual], names[predicted]]
-            if predictions.song_ids is not None:
-                row += [int(predictions.song_ids[i]), names[predictions.song_predicted[i]]]
-            writer.writerow(row + [f"{p:.6f}" for p in predictions.probabilities[i]])
-
-
-def read_predictions(path: Path) -> Predictions:
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path} not found: run the stage that writes it first (dvc repro {_stage_writing(path)}).")
-    try:
-        with path.open(newline="") as file:
-            reader = csv.DictReader(file)
-            names = [column.removeprefix(PROBABILITY_PREFIX) for column in reader.fieldnames or [] if column.startswith(PROBABILITY_PREFIX)]
-            rows = list(reader)
-        ids = {name: i for i, name in enumerate(names)}
-        has_songs = bool(rows) and "song" in rows[0]
-        return Predictions(
-            class_names=names,
-            actual=np.array([ids[row["actual"]] for row in rows], dtype=np.int64),
-            predicted=np.array([ids[row["predicted"]] for row in rows], dtype=np.int64),
-            song_ids=np.array([int(row["song"]) for row in rows], dtype=np.int64) if has_songs else None,
-            song_predicted=np.array([ids[row["song_predicted"]] for row in rows], dtype=np.int64) if has_songs else None,
-            probabilities=np.array([[float(row[PROBABILITY_PREFIX + name]) for name in names] for row in rows],
-                                   dtype=np.float64).reshape(len(rows), len(names)),
-        )
-    except (KeyError, TypeError, ValueError, csv.Error) as error:
-        raise UserError(f"{path} is not a predictions file written by evaluate ({error!r}): rerun {_stage_writing(path)}.") from error
-
-
-def _stage_writing(path: Path) -> str:
-    """The stage that writes a predictions file: predictions/<name>/<side>.csv or eval/ensemble/predictions/<side>.csv."""
-    return "ensemble" if path.parent.name == "predictions" else f"evaluate@{path.parent.name}"

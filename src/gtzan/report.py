@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 from gtzan import compare  # noqa: E402
 from gtzan.curves import METRICS, curves_dir, read_curves  # noqa: E402
 from gtzan.errors import UserError  # noqa: E402
-from gtzan.evaluate import read_predictions  # noqa: E402
+from gtzan.predictions import read_predictions  # noqa: E402
 from gtzan.prepared import SIDE_WORDS, describe_data, reported_side  # noqa: E402
 
 # The spec's figures come from the Drive data (segment split); only data of that kind is compared with them.
