@@ -18,6 +18,8 @@ def main() -> None:
     parser.add_argument("--live", type=Path, required=True, help="the directory of every architecture's DVCLive log")
     for name in ("eval", "predictions"):
         parser.add_argument(f"--{name}", type=Path, required=True, help=f"the directory of every architecture's {name}")
+    parser.add_argument("--ensemble", type=Path, required=True, help="the ensemble stage's directory of metrics.json and scores.json")
+    parser.add_argument("--ensemble-predictions", type=Path, required=True, help="the ensemble stage's predictions directory")
     parser.add_argument("--out", type=Path, required=True, help="the directory to write")
     args = parser.parse_args()
 
@@ -31,7 +33,8 @@ def main() -> None:
         predictions_dir=args.predictions,
         out_dir=args.out,
         seed=seed_param(params),
-        ensemble=True,
+        ensemble_dir=args.ensemble,
+        ensemble_predictions_dir=args.ensemble_predictions,
     )
     print(markdown)
 

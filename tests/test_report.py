@@ -58,7 +58,9 @@ def report(tmp_path, headline: str, data: dict = DRIVE_DATA, ensemble: bool = Fa
     return write_report(
         names=["parallel_cnn", "cnn_rnn"], headline=headline, data_summary=data,
         live_dir=tmp_path / "dvclive", eval_dir=tmp_path / "eval",
-        predictions_dir=tmp_path / "predictions", out_dir=tmp_path / "plots", seed=0, ensemble=ensemble,
+        predictions_dir=tmp_path / "predictions", out_dir=tmp_path / "plots", seed=0,
+        **({"ensemble_dir": tmp_path / "eval/ensemble", "ensemble_predictions_dir": tmp_path / "eval/ensemble/predictions"}
+           if ensemble else {}),
     )
 
 
@@ -164,7 +166,7 @@ def test_the_log_of_a_killed_training_is_not_taken_for_its_result(tmp_path):
     fake_run(tmp_path, "parallel_cnn", [0.4])
     fake_run(tmp_path, "cnn_rnn", [0.3])
     (tmp_path / "dvclive" / "cnn_rnn" / "metrics.json").write_text('{"train": {"loss": 2.0}, "eval": {"loss": 2.1}, "step": 0}')
-    with pytest.raises(UserError, match=r"dvclive/cnn_rnn/metrics.json is from an unfinished training: .*dvc repro train@cnn_rnn"):
+    with pytest.raises(UserError, match=r"dvclive/cnn_rnn/metrics.json is from an unfinished training: run it to the end \(dvc repro\)\."):
         report(tmp_path, headline="parallel_cnn")
 
 
@@ -281,7 +283,7 @@ def test_a_model_without_the_reported_side_is_named(tmp_path):
     fake_run(tmp_path, "cnn_rnn", [0.3])
     evaluation(tmp_path, "parallel_cnn", right_songs=18)
     evaluation(tmp_path, "cnn_rnn", right_songs=18, test_right_songs=6)
-    with pytest.raises(UserError, match=r"parallel_cnn has no predictions on the test side: rerun it \(dvc repro evaluate@parallel_cnn\)"):
+    with pytest.raises(UserError, match=r"parallel_cnn has no predictions on the test side: rerun its evaluation \(dvc repro\)"):
         report(tmp_path, headline="cnn_rnn", data=TESTED_DATA)
-    with pytest.raises(UserError, match=r"parallel_cnn has no predictions on the test side: rerun it \(dvc repro evaluate@parallel_cnn\)"):
+    with pytest.raises(UserError, match=r"parallel_cnn has no predictions on the test side: rerun its evaluation \(dvc repro\)"):
         report(tmp_path, headline="parallel_cnn", data=TESTED_DATA)

@@ -15,6 +15,7 @@ import tensorflow as tf
 import gtzan.train
 from gtzan.architectures import architecture_names, build_model
 from gtzan.augment import Augmentation, augment_batch
+from gtzan.cpu import Cpu
 from gtzan.curves import read_curves
 
 from gtzan.errors import UserError
@@ -306,18 +307,30 @@ def test_bfloat16_is_refused_on_a_cpu_without_bfloat16_instructions(monkeypatch)
         set_precision("mixed_bfloat16")
 
 
+def test_float16_is_refused_where_onednn_is_capped_below_the_float16_kernels_tensorflow_hands_it(monkeypatch):
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("a GPU runs float16 whatever the CPU")
+    sapphire_rapids_capped = Cpu(model="Xeon", cores=2, clock_ghz=2.0, flags=frozenset({"avx512f", "avx512_fp16", "amx_bf16"}),
+                                 onednn_max_isa="AVX2")
+    monkeypatch.setattr(gtzan.train.Cpu, "this", classmethod(lambda cls: sapphire_rapids_capped))
+    with pytest.raises(UserError, match=r"^params.yaml train.precision is mixed_float16, but ONEDNN_MAX_CPU_ISA=AVX2 leaves "
+                                        r"oneDNN no float16 kernels, .*: set train.precision to auto or float32, or unset"):
+        set_precision("mixed_float16")
+
+
 @pytest.mark.parametrize("gpu_capability, cpu_flags, onednn_max_isa, expected", [
-    ((8, 0), {"avx2"}, None, "mixed_float16"),  # tensor cores
-    ((6, 1), {"avx512_bf16"}, None, "float32"),  # a GPU without tensor cores: its CPU does not count
-    (None, {"avx2", "avx512f", "avx512_bf16"}, None, "mixed_bfloat16"),
-    (None, {"amx_bf16"}, None, "mixed_bfloat16"),
-    (None, {"avx2", "fma", "avx512f"}, None, "float32"),  # AVX-512 without bfloat16
+    ((8, 0), {"avx2"}, "", "mixed_float16"),  # tensor cores
+    ((6, 1), {"avx512_bf16"}, "", "float32"),  # a GPU without tensor cores: its CPU does not count
+    (None, {"avx2", "avx512f", "avx512_bf16"}, "", "mixed_bfloat16"),
+    (None, {"amx_bf16"}, "", "mixed_bfloat16"),
+    (None, {"avx2", "fma", "avx512f"}, "", "float32"),  # AVX-512 without bfloat16
     (None, {"avx2", "avx512f", "avx512_bf16"}, "AVX2", "float32"),  # oneDNN held to an AVX2 CPU's kernels
-    (None, {"avx2", "avx512f", "avx512_bf16"}, "avx512_core_vnni", "float32"),
+    (None, {"avx2", "avx512f", "avx512_bf16"}, "AVX512_CORE_VNNI", "float32"),
     (None, {"avx2", "avx512f", "avx512_bf16"}, "AVX512_CORE_BF16", "mixed_bfloat16"),
 ])
 def test_auto_precision_follows_the_hardware(gpu_capability, cpu_flags, onednn_max_isa, expected):
-    assert precision_for(gpu_capability=gpu_capability, cpu_flags=cpu_flags, onednn_max_isa=onednn_max_isa) == expected
+    cpu = Cpu(model="CPU", cores=2, clock_ghz=None, flags=frozenset(cpu_flags), onednn_max_isa=onednn_max_isa)
+    assert precision_for(gpu_capability=gpu_capability, cpu=cpu) == expected
 
 
 @pytest.mark.parametrize("name", architecture_names())

@@ -27,8 +27,6 @@ import argparse
 import json
 import math
 import os
-import platform
-import re
 import resource
 import subprocess
 import sys
@@ -154,48 +152,12 @@ def notebook_environment() -> dict[str, str]:
     """The environment a notebook runs in: TensorFlow's own choice of CPU kernels (oneDNN's only on CPUs
     with AVX512-VNNI, AVX512-BF16, AVX-VNNI or AMX), not this project's default, unless the user set one."""
     import gtzan
+    from gtzan.cpu import Cpu
 
     environment = dict(os.environ)
     if gtzan.ONEDNN_SET_BY_USER:
         return environment
-    cpuinfo = Path("/proc/cpuinfo")
-    flags = set(cpuinfo.read_text().split()) if cpuinfo.exists() else set()
-    neural_network_features = {"avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_int8", "amx_bf16"}
-    # an older CPU emulated with ONEDNN_MAX_CPU_ISA has none of them
-    emulated_without = environment.get("ONEDNN_MAX_CPU_ISA", "").upper() in {"SSE41", "AVX", "AVX2", "AVX512_CORE"}
-    return {**environment, "TF_ENABLE_ONEDNN_OPTS": "1" if flags & neural_network_features and not emulated_without else "0"}
-
-
-def cpu_description() -> tuple[str, float | None]:
-    """What the CPU is and can do, and its nominal float32 peak in GFLOP/s (cores x clock x FLOP per cycle of
-    the widest FMA oneDNN uses: 32 with AVX2, 64 with AVX-512), or None where /proc/cpuinfo is missing."""
-    cpuinfo = Path("/proc/cpuinfo")
-    isa = onednn_isa()
-    limit = os.environ.get("ONEDNN_MAX_CPU_ISA")
-    where = f"oneDNN ISA: {isa}" + (f" (ONEDNN_MAX_CPU_ISA={limit})" if limit else "")
-    if not cpuinfo.exists():
-        return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; {where}", None
-    text = cpuinfo.read_text()
-    model = re.search(r"^model name\s*:\s*(.+)$", text, re.M)
-    clock = re.search(r"^cpu MHz\s*:\s*([\d.]+)$", text, re.M)
-    flags = set(re.search(r"^flags\s*:\s*(.+)$", text, re.M).group(1).split())
-    shown = [flag for flag in ("avx2", "fma", "avx512f", "avx512_bf16", "amx_bf16") if flag in flags]
-    cores = os.cpu_count() or 1
-    per_cycle = 64 if "AVX-512" in isa else 32 if "AVX2" in isa else 8
-    peak = cores * float(clock.group(1)) / 1000 * per_cycle if clock else None
-    description = (f"{model.group(1) if model else 'CPU'}, {cores} cores"
-                   + (f" at {float(clock.group(1)) / 1000:.2f} GHz" if clock else "")
-                   + f"; flags: {' '.join(shown) or 'none of avx2, fma, avx512f'}; {where}")
-    return description, peak
-
-
-def onednn_isa() -> str:
-    """The instruction set oneDNN runs TensorFlow's kernels with, as ONEDNN_VERBOSE reports it for one convolution."""
-    probe = "import tensorflow as tf; tf.nn.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([3, 3, 1, 2]), 1, 'SAME')"
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          env={**os.environ, "ONEDNN_VERBOSE": "1"})
-    found = re.search(r"onednn_verbose,.*info,cpu,isa:(.+)", done.stdout + done.stderr)
-    return found.group(1).strip() if found else "unknown (oneDNN reported none)"
+    return {**environment, "TF_ENABLE_ONEDNN_OPTS": "1" if Cpu.this().tensorflow_enables_onednn else "0"}
 
 
 def synthetic_data(params: dict, directory: Path, songs_per_genre: int = 100) -> Path:
@@ -335,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     import yaml
 
     from gtzan.cli import load_params, set_param
+    from gtzan.cpu import Cpu
 
     params = load_params(args.params)
     for override in args.set:
@@ -358,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.models
     }
     text = table(results, args.epochs, args.set, {name: params['models'][name]['epochs'] for name in args.models},
-                 cpu_description())
+                 Cpu.this().describe())
     if args.musicnn_windows:
         text += "\n" + musicnn_speed(args.musicnn_windows) + "\n"
     print(text)

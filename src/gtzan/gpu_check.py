@@ -9,7 +9,6 @@ identical metrics (what train.deterministic promises).
 
 import argparse
 import json
-import platform
 import subprocess
 import sys
 import tempfile
@@ -21,15 +20,14 @@ TIMINGS = {"train_seconds", "first_epoch_seconds", "seconds_per_epoch", "samples
 def device_description() -> str:
     import tensorflow as tf
 
+    from gtzan.cpu import Cpu
+
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:
         details = tf.config.experimental.get_device_details(gpus[0])
         capability = ".".join(map(str, details.get("compute_capability", ())))
         return f"{len(gpus)} x GPU {details.get('device_name', gpus[0].name)} (compute capability {capability})"
-    cpuinfo = Path("/proc/cpuinfo")
-    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
-    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), None)
-    return f"CPU {model or platform.processor() or platform.machine()}"
+    return f"CPU {Cpu.this().model}"
 
 
 def one_run(name: str, params: dict, data: Path, epochs: int) -> dict:

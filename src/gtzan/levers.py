@@ -103,14 +103,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import gtzan.quiet  # noqa: F401  (drops TensorFlow's start-up lines)
-    from gtzan.bench import cpu_description, synthetic_data
+    from gtzan.bench import synthetic_data
     from gtzan.cli import load_params
+    from gtzan.cpu import Cpu
     from gtzan.prepared import describe_data, load_song_ids, load_summary
 
     params = load_params(args.params)
     if not args.data.exists():
         args.data = synthetic_data(params, args.data.parent)
-    cpu, _ = cpu_description()
+    cpu, _ = Cpu.this().describe()
     text = [f"Data: {describe_data(load_summary(args.data))}. {args.epochs} epochs per run, on {cpu}.", ""]
     for name in args.models:
         runs = study(name, params, args.data, epochs=args.epochs, seeds=args.seeds)

@@ -4,7 +4,6 @@ Compilation and training of every architecture happen here and nowhere else.
 """
 
 import math
-import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from gtzan.architectures import build_model, check_hyperparameters
 from gtzan.architectures.blocks import plain_keras
 from gtzan.augment import Augmentation, augment_batch
 from gtzan.checkpoint import Checkpoint, fingerprint
+from gtzan.cpu import Cpu
 from gtzan.errors import UserError, check_integer, check_keys
 
 # constant: the optimizer's learning rate throughout; cosine: cosine decay to 0 over all epochs;
@@ -134,10 +134,16 @@ def set_precision(setting: str) -> str:
     if setting not in PRECISIONS:
         raise UserError(f"params.yaml train.precision must be one of {PRECISIONS}, got {setting!r}")
     policy = automatic_precision() if setting == "auto" else setting
-    if policy == "mixed_bfloat16" and not tf.config.list_physical_devices("GPU") and automatic_precision() != policy:
-        # oneDNN cannot even build a bfloat16 convolution there ("could not create a primitive descriptor")
-        raise UserError("params.yaml train.precision is mixed_bfloat16, but this CPU has no bfloat16 instructions that "
-                        "oneDNN may use (AVX512-BF16 or AMX): set train.precision to auto or float32")
+    if not tf.config.list_physical_devices("GPU"):
+        # oneDNN cannot even build such a convolution there ("could not create a primitive descriptor")
+        cpu = Cpu.this()
+        if policy == "mixed_bfloat16" and not cpu.bfloat16:
+            raise UserError("params.yaml train.precision is mixed_bfloat16, but this CPU has no bfloat16 instructions that "
+                            "oneDNN may use (AVX512-BF16 or AMX): set train.precision to auto or float32")
+        if policy == "mixed_float16" and not cpu.float16:
+            raise UserError(f"params.yaml train.precision is mixed_float16, but ONEDNN_MAX_CPU_ISA={cpu.onednn_max_isa} "
+                            "leaves oneDNN no float16 kernels, which TensorFlow hands it on this CPU: set "
+                            "train.precision to auto or float32, or unset ONEDNN_MAX_CPU_ISA")
     keras.mixed_precision.set_global_policy(policy)
     return policy
 
@@ -146,19 +152,13 @@ def automatic_precision() -> str:
     """train.precision auto on this machine: what precision_for() picks for its GPU or CPU."""
     gpus = tf.config.list_physical_devices("GPU")
     capability = tf.config.experimental.get_device_details(gpus[0]).get("compute_capability", (0, 0)) if gpus else None
-    flags = Path("/proc/cpuinfo").read_text().split() if Path("/proc/cpuinfo").exists() else []
-    return precision_for(gpu_capability=capability, cpu_flags=set(flags), onednn_max_isa=os.environ.get("ONEDNN_MAX_CPU_ISA"))
+    return precision_for(gpu_capability=capability, cpu=Cpu.this())
 
 
-# ONEDNN_MAX_CPU_ISA values that stop oneDNN short of bfloat16 instructions (an AVX2 machine's kernels)
-ISAS_WITHOUT_BFLOAT16 = {"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI"}
-
-
-def precision_for(*, gpu_capability: tuple[int, int] | None, cpu_flags: set[str], onednn_max_isa: str | None = None) -> str:
+def precision_for(*, gpu_capability: tuple[int, int] | None, cpu: Cpu) -> str:
     if gpu_capability is not None:
         return "mixed_float16" if gpu_capability >= (7, 0) else "float32"
-    native_bfloat16 = {"avx512_bf16", "amx_bf16"} & cpu_flags and (onednn_max_isa or "").upper() not in ISAS_WITHOUT_BFLOAT16
-    return "mixed_bfloat16" if native_bfloat16 else "float32"
+    return "mixed_bfloat16" if cpu.bfloat16 else "float32"
 
 
 def distribution_strategy() -> tf.distribute.Strategy:
