@@ -24,12 +24,12 @@ def main() -> None:
         features_dir=args.features_dir,
         out_dir=args.prepared_dir,
         num_classes=params["data"]["num_classes"],
-        split=params["data"]["split"],
+        protocol=params["data"]["split"],
         test_fraction=params["data"]["test_fraction"],
         seed=seed_param(params),
         lists_dir=args.filtered_lists,
     )
-    counts = ", ".join(f"{split} {count['total']:,}" for split, count in summary["counts"].items())
+    counts = ", ".join(f"{side} {count['total']:,}" for side, count in summary["counts"].items())
     if missing := describe_missing(summary["protocol"]):
         print(missing)
     print(f"{args.prepared_dir}/ is ready: {summary['protocol']['description']}; {counts} segments.")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import fake_segments
+from conftest import fake_segments, save_split
 
-from gtzan.datasets import save_segments, save_split
+from gtzan.datasets import save_segments
 from gtzan.errors import UserError
 from gtzan.prepare import prepare_data
 from gtzan.prepared import load_prepared, load_song_ids, load_summary
@@ -59,7 +59,7 @@ def test_segments_take_the_shape_of_the_front_end_that_computed_them(tmp_path):
     prepare_data(features_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
     assert load_prepared(tmp_path / "prepared", "train")[0].shape == (16, 80, 64, 1)
     wide = write_raw(tmp_path / "wide", source=source)
-    with pytest.raises(ValueError, match=r"split 'train': element shape \(80, 80, 1\) where \(80, 64, 1\)"):
+    with pytest.raises(ValueError, match=r"side 'train': element shape \(80, 80, 1\) where \(80, 64, 1\)"):
         prepare_data(features_dir=wide, out_dir=tmp_path / "prepared_wide", num_classes=NUM_CLASSES)
 
 
@@ -87,7 +87,7 @@ def write_unsplit(raw_dir: Path, songs_per_genre: int = 10, segments: int = 2) -
 
 def test_unsplit_data_is_split_here_with_a_test_side_and_no_song_on_two_sides(tmp_path):
     raw = write_unsplit(tmp_path / "raw")
-    summary = prepare_data(features_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES, split="song",
+    summary = prepare_data(features_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES, protocol="song",
                            test_fraction=0.2, seed=1)
     songs = {side: set(load_song_ids(tmp_path / "prepared", side).tolist()) for side in ("train", "val", "test")}
     assert not (songs["train"] & songs["val"] or songs["train"] & songs["test"] or songs["val"] & songs["test"])
@@ -100,15 +100,15 @@ def test_unsplit_data_is_split_here_with_a_test_side_and_no_song_on_two_sides(tm
 
 def test_another_split_of_the_same_raw_data_needs_no_new_download(tmp_path):
     raw = write_unsplit(tmp_path / "raw", songs_per_genre=100)
-    segment = prepare_data(features_dir=raw, out_dir=tmp_path / "segment", num_classes=NUM_CLASSES, split="segment")
+    segment = prepare_data(features_dir=raw, out_dir=tmp_path / "segment", num_classes=NUM_CLASSES, protocol="segment")
     assert segment["protocol"]["description"] == "segment split 80/20: 1,280 train, 320 validation segments"
-    filtered = prepare_data(features_dir=raw, out_dir=tmp_path / "filtered", num_classes=NUM_CLASSES, split="filtered",
+    filtered = prepare_data(features_dir=raw, out_dir=tmp_path / "filtered", num_classes=NUM_CLASSES, protocol="filtered",
                             lists_dir=Path(__file__).parents[1] / "splits" / "gtzan-fault-filtered")
     assert set(filtered["counts"]) == {"train", "val", "test"} and filtered["protocol"]["method"] == "filtered"
     assert filtered["protocol"]["description"].startswith("fault-filtered split: ")
 
 
-@pytest.mark.parametrize("protocol", [{"split": "filtered"}, {"test_fraction": 0.2}])
+@pytest.mark.parametrize("protocol", [{"protocol": "filtered"}, {"test_fraction": 0.2}])
 def test_data_that_comes_split_refuses_another_protocol(tmp_path, protocol):
     raw = write_raw(tmp_path / "raw")
     with pytest.raises(UserError, match="comes already split into train and validation"):
@@ -165,16 +165,16 @@ def with_value(index, value):
 @pytest.mark.parametrize(
     ("train", "message"),
     [
-        (bad(spectrograms=np.zeros((16, 80, 80), np.float32)), r"split 'train': element shape \(80, 80\) .*example index 0"),
-        (bad(spectrograms=np.zeros((16, 80, 40, 1), np.float32)), r"split 'train': element shape \(80, 40, 1\)"),
-        (bad(spectrograms=np.zeros((16, 80, 80, 1), np.int32)), r"split 'train': spectrograms have dtype int32"),
-        (bad(spectrograms=with_value(5, np.nan)), r"split 'train': .*not all finite.*example index 5"),
-        (bad(spectrograms=with_value(7, np.inf)), r"split 'train': .*not all finite.*example index 7"),
-        (bad(labels=np.where(np.arange(16) == 3, 8, np.arange(16) % 8)), r"split 'train': label 8 at example index 3 is not a class id in 0..7"),
+        (bad(spectrograms=np.zeros((16, 80, 80), np.float32)), r"side 'train': element shape \(80, 80\) .*example index 0"),
+        (bad(spectrograms=np.zeros((16, 80, 40, 1), np.float32)), r"side 'train': element shape \(80, 40, 1\)"),
+        (bad(spectrograms=np.zeros((16, 80, 80, 1), np.int32)), r"side 'train': spectrograms have dtype int32"),
+        (bad(spectrograms=with_value(5, np.nan)), r"side 'train': .*not all finite.*example index 5"),
+        (bad(spectrograms=with_value(7, np.inf)), r"side 'train': .*not all finite.*example index 7"),
+        (bad(labels=np.where(np.arange(16) == 3, 8, np.arange(16) % 8)), r"side 'train': label 8 at example index 3 is not a class id in 0..7"),
         (bad(labels=np.where(np.arange(16) == 2, -1, np.arange(16) % 8)), r"label -1 at example index 2"),
         (bad(labels=np.eye(8)[np.arange(16) % 8] * np.where(np.arange(16) == 4, 2, 1)[:, None]), r"must be one-hot vectors, example index 4"),
         (bad(labels=np.zeros((16, 3))), r"labels have shape \(3,\) per element"),
-        (bad(labels=np.arange(16) % 7), r"split 'train': classes \[7\] have no examples"),
+        (bad(labels=np.arange(16) % 7), r"side 'train': classes \[7\] have no examples"),
     ],
 )
 def test_bad_training_data_is_refused_and_nothing_is_written(tmp_path, train, message):
@@ -187,12 +187,12 @@ def test_bad_training_data_is_refused_and_nothing_is_written(tmp_path, train, me
 def test_bad_validation_data_names_the_split(tmp_path):
     x, y = fake_segments(8, seed=2)
     y[6] = 99
-    with pytest.raises(ValueError, match=r"split 'val': label 99 at example index 6"):
+    with pytest.raises(ValueError, match=r"side 'val': label 99 at example index 6"):
         prepare(tmp_path, val=(x, y))
 
 
 def test_an_empty_split_is_refused(tmp_path):
-    with pytest.raises(ValueError, match=r"split 'val': .* is empty"):
+    with pytest.raises(ValueError, match=r"side 'val': .* is empty"):
         prepare(tmp_path, val=(np.zeros((0, 80, 80, 1), np.float32), np.zeros((0,), np.int64)))
 
 
@@ -200,7 +200,7 @@ def test_a_corrupt_saved_dataset_is_refused(tmp_path):
     raw = write_raw(tmp_path / "raw")
     for shard in (raw / "train").rglob("*.snapshot"):
         shard.write_bytes(b"garbage")
-    with pytest.raises(ValueError, match=r"split 'train': "):
+    with pytest.raises(ValueError, match=r"side 'train': "):
         prepare_data(features_dir=raw, out_dir=tmp_path / "prepared", num_classes=NUM_CLASSES)
     assert not (tmp_path / "prepared").exists()
 

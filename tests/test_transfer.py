@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import soxr
 from clean_keras import load_without_this_project
-from conftest import fake_segments, read_committed_yaml
+from conftest import fake_segments, read_committed_yaml, save_split
 from keras import layers
 
 from gtzan.cli import model_names
-from gtzan.datasets import load_decoded, read_source, save_audio, save_split
+from gtzan.datasets import load_decoded, read_source, save_audio
 from gtzan.errors import UserError
 from gtzan.featurize import featurize_logmel
 from gtzan.frontend import FrontEnd
@@ -102,7 +102,7 @@ def pipeline(tmp_path_factory) -> dict:
     featurize_logmel(raw_dir=raw, out_dir=root / "logmel", frontend_settings=dataclasses.asdict(FRONTEND))
     featurize_pretrained(name="musicnn", raw_dir=raw, out_dir=root / "musicnn")
     for split in ("song", "segment"):
-        prepare_data(features_dir=root / "logmel", out_dir=root / split, num_classes=len(GENRES), split=split, seed=1)
+        prepare_data(features_dir=root / "logmel", out_dir=root / split, num_classes=len(GENRES), protocol=split, seed=1)
     return {"root": root, "clips": clips, "names": names}
 
 

@@ -173,7 +173,7 @@ def synthetic_data(params: dict, directory: Path, songs_per_genre: int = 100) ->
         fetch_raw_data(source="synthetic", destination=directory / "raw", seed=params["seed"], songs_per_genre=songs_per_genre,
                        sample_rate=params["frontend"]["sample_rate"], genres=None)
         featurize_logmel(raw_dir=directory / "raw", out_dir=directory / "logmel", frontend_settings=params["frontend"])
-        prepare_data(features_dir=directory / "logmel", out_dir=prepared, num_classes=params["data"]["num_classes"], split="song",
+        prepare_data(features_dir=directory / "logmel", out_dir=prepared, num_classes=params["data"]["num_classes"], protocol="song",
                      seed=params["seed"])
     return prepared
 

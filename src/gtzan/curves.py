@@ -14,7 +14,7 @@ import csv
 from pathlib import Path
 
 METRICS = ("loss", "accuracy")
-SPLITS = {"train": "train", "validation": "eval"}  # the report's names: DVCLive's
+DVCLIVE_FOLDERS = {"train": "train", "validation": "eval"}  # each side's curves: the report's name -> DVCLive's folder
 
 
 def curves_dir(live_dir: Path) -> Path:
@@ -22,8 +22,8 @@ def curves_dir(live_dir: Path) -> Path:
     return Path(live_dir) / "plots" / "metrics"
 
 
-def curve_file(live_dir: Path, metric: str, split: str) -> Path:
-    return curves_dir(live_dir) / SPLITS[split] / f"{metric}.tsv"
+def curve_file(live_dir: Path, metric: str, side: str) -> Path:
+    return curves_dir(live_dir) / DVCLIVE_FOLDERS[side] / f"{metric}.tsv"
 
 
 def read_curves(live_dir: Path) -> dict[str, dict[str, list[float]]]:
@@ -31,8 +31,8 @@ def read_curves(live_dir: Path) -> dict[str, dict[str, list[float]]]:
     curves = {}
     for metric in METRICS:
         curves[metric] = {}
-        for split in SPLITS:
-            with curve_file(live_dir, metric, split).open(newline="") as file:
+        for side in DVCLIVE_FOLDERS:
+            with curve_file(live_dir, metric, side).open(newline="") as file:
                 rows = sorted(csv.DictReader(file, delimiter="\t"), key=lambda row: int(row["step"]))
-            curves[metric][split] = [float(row[metric]) for row in rows]
+            curves[metric][side] = [float(row[metric]) for row in rows]
     return curves

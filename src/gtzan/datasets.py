@@ -24,7 +24,7 @@ from gtzan.errors import UserError
 
 MARKER_FILES = ("dataset_spec.pb", "snapshot.metadata")
 SOURCE_FILE = "source.json"
-SPLITS = ("train", "val")
+GIVEN_SIDES = ("train", "val")  # the sides the Drive data (saved datasets) comes in
 SEGMENTS_DIR = "segments"
 AUDIO_DIR = "audio"
 CLIPS_FILE = "clips.txt"
@@ -48,7 +48,7 @@ def identify_splits(dataset_dirs: list[Path]) -> dict[str, Path]:
             f"found {len(dataset_dirs)}: {listing}"
         )
     by_name = {_split_from_name(path): path for path in dataset_dirs}
-    if set(by_name) == set(SPLITS):
+    if set(by_name) == set(GIVEN_SIDES):
         return by_name
     larger, smaller = sorted(dataset_dirs, key=_directory_size, reverse=True)
     return {"train": larger, "val": smaller}
@@ -153,11 +153,11 @@ def load_decoded(path: Path, sample_rate: int | None = None) -> DecodedAudio:
     return DecodedAudio(*end_to_end(clips), decoded.labels, decoded.names, sample_rate)
 
 
-def load_split(path: Path, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
+def load_split(path: Path, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
     """Read a saved dataset into arrays: spectrograms, labels, song ids (None if the data has
     none, as the Drive data), plus its element spec as text.
 
-    Raises ValueError naming the split, the problem and an example index when the
+    Raises ValueError naming the side, the problem and an example index when the
     elements are not (spectrogram, label[, song id]) tuples of one fixed shape.
     """
     import tensorflow as tf
@@ -165,11 +165,11 @@ def load_split(path: Path, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
     try:
         dataset = tf.data.Dataset.load(str(path))
     except (tf.errors.OpError, ValueError, OSError) as error:
-        raise UserError(f"split '{split}': cannot read the saved dataset at {path}: {error}") from error
+        raise UserError(f"side '{side}': cannot read the saved dataset at {path}: {error}") from error
     spec = dataset.element_spec
     if not (isinstance(spec, tuple) and len(spec) in (2, 3)):
         raise UserError(
-            f"split '{split}': elements must be (spectrogram, label) pairs, found element spec {spec} "
+            f"side '{side}': elements must be (spectrogram, label) pairs, found element spec {spec} "
             "(example index 0)"
         )
     columns = [[] for _ in spec]
@@ -179,22 +179,22 @@ def load_split(path: Path, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
                 column.append(value)
     except tf.errors.OpError as error:
         raise UserError(
-            f"split '{split}': the saved dataset at {path} is corrupt (after example index "
+            f"side '{side}': the saved dataset at {path} is corrupt (after example index "
             f"{len(columns[0]) - 1}): {error.message}"
         ) from error
     if not columns[0]:
-        raise UserError(f"split '{split}': the dataset at {path} is empty (example index 0)")
-    arrays = [_stack(column, split, what) for column, what in zip(columns, ("spectrogram", "label", "song id"))]
+        raise UserError(f"side '{side}': the dataset at {path} is empty (example index 0)")
+    arrays = [_stack(column, side, what) for column, what in zip(columns, ("spectrogram", "label", "song id"))]
     song_ids = arrays[2] if len(arrays) == 3 else None
     return arrays[0], arrays[1], song_ids, describe_spec(spec)
 
 
-def _stack(elements: list[np.ndarray], split: str, what: str) -> np.ndarray:
+def _stack(elements: list[np.ndarray], side: str, what: str) -> np.ndarray:
     first_shape = np.shape(elements[0])
     for index, element in enumerate(elements):
         if np.shape(element) != first_shape:
             raise UserError(
-                f"split '{split}': {what} shapes differ: {np.shape(element)} at example index {index}, "
+                f"side '{side}': {what} shapes differ: {np.shape(element)} at example index {index}, "
                 f"{first_shape} at index 0"
             )
     return np.stack(elements)

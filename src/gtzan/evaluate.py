@@ -55,7 +55,7 @@ def load_model(model_path: Path | str) -> "keras.Model":
 
     model_path = Path(model_path)
     if not model_path.exists():
-        raise UserError(f"model file {model_path} not found: train it first (dvc repro train@<name>)")
+        raise UserError(f"model file {model_path} not found: train it first (dvc repro)")
     if not model_path.is_file():
         raise UserError(f"{model_path} is a directory, not a saved keras model (.keras file)")
     try:
@@ -65,7 +65,7 @@ def load_model(model_path: Path | str) -> "keras.Model":
         raise UserError(
             f"{model_path} ({model_path.stat().st_size:,} bytes) cannot be loaded as a keras model "
             f"({type(error).__name__}: {first_line}): `dvc checkout {model_path}` restores the trained copy "
-            f"from DVC's cache, or retrain it (dvc repro -f train@{model_path.stem})"
+            "from DVC's cache, or `dvc repro` retrains it"
         ) from error
 
 

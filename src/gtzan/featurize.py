@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from gtzan.audio import AudioError, check_every_genre_has_a_clip
-from gtzan.datasets import AUDIO_DIR, SEGMENTS_DIR, SOURCE_FILE, SPLITS, load_decoded, read_source, save_segments
+from gtzan.datasets import AUDIO_DIR, SEGMENTS_DIR, SOURCE_FILE, GIVEN_SIDES, load_decoded, read_source, save_segments
 from gtzan.errors import is_integer
 from gtzan.files import staged_directory
 from gtzan.frontend import FrontEnd, clip_to_segments
@@ -109,7 +109,7 @@ def featurize_logmel(*, raw_dir: Path, out_dir: Path, frontend_settings: dict) -
     with staged_directory(out_dir) as staging:
         if not (raw_dir / AUDIO_DIR).is_dir():
             print(f"{raw_dir} holds spectrograms already (the Drive data or saved datasets): copying them.", flush=True)
-            for side in SPLITS:
+            for side in GIVEN_SIDES:
                 shutil.copytree(raw_dir / side, staging / side)
         else:
             frontend = FrontEnd(**frontend_settings)

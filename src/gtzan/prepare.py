@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gtzan.datasets import CLIPS_FILE, SEGMENTS_DIR, SOURCE_FILE, SPLITS, load_segments, load_split
+from gtzan.datasets import CLIPS_FILE, SEGMENTS_DIR, SOURCE_FILE, GIVEN_SIDES, load_segments, load_split
 from gtzan.errors import UserError
 from gtzan.files import staged_directory
 from gtzan.prepared import SUMMARY_FILE, standardize
@@ -34,32 +34,32 @@ def prepare_data(
     features_dir: Path,
     out_dir: Path,
     num_classes: int,
-    split: str = "song",
+    protocol: str = "song",
     test_fraction: float = 0.0,
     seed: int = 0,
     lists_dir: Path | None = None,
 ) -> dict:
-    """Validate features_dir's log-mel segments, split them (split, test_fraction, seed, lists_dir: gtzan.splits), standardize
+    """Validate features_dir's log-mel segments, split them (protocol: data.split, test_fraction, seed, lists_dir: gtzan.splits), standardize
     with training statistics, write out_dir; return its summary."""
     features_dir, out_dir = Path(features_dir), Path(out_dir)
     if not (features_dir / SOURCE_FILE).exists():
         raise UserError(f"{features_dir} is not a complete set of features (no {SOURCE_FILE}): run the featurize stage (dvc repro featurize).")
     source = json.loads((features_dir / SOURCE_FILE).read_text())
     check_class_names(source.get("class_names"), num_classes)
-    check_split_params(split, test_fraction)
+    check_split_params(protocol, test_fraction)
     if (features_dir / SEGMENTS_DIR).is_dir():
-        sides, song_ids, positions, clips, protocol, specs = _split_segments(
-            features_dir / SEGMENTS_DIR, source, num_classes, method=split, test_fraction=test_fraction, seed=seed, lists_dir=lists_dir)
+        sides, song_ids, positions, clips, drawn, specs = _split_segments(
+            features_dir / SEGMENTS_DIR, source, num_classes, method=protocol, test_fraction=test_fraction, seed=seed, lists_dir=lists_dir)
     else:
-        sides, song_ids, specs = _read_given_split(features_dir, source, num_classes, split=split, test_fraction=test_fraction)
+        sides, song_ids, specs = _read_given_split(features_dir, source, num_classes, protocol=protocol, test_fraction=test_fraction)
         positions, clips = {}, None
-        protocol = given_protocol({side: len(labels) for side, (_, labels) in sides.items()}, source.get("source"))
-    check_every_class_present(sides["train"][1], num_classes, split="train")
+        drawn = given_protocol({side: len(labels) for side, (_, labels) in sides.items()}, source.get("source"))
+    check_every_class_present(sides["train"][1], num_classes, side="train")
 
     mean, std = mel_bin_statistics(sides["train"][0])
     summary = {
         "source": source,
-        "protocol": protocol,
+        "protocol": drawn,
         "num_classes": num_classes,
         "class_names": source.get("class_names", [str(index) for index in range(num_classes)]),
         "element_spec": specs,
@@ -78,7 +78,7 @@ def _split_segments(
     path: Path, source: dict, num_classes: int, *, method: str, test_fraction: float, seed: int, lists_dir: Path | None
 ) -> tuple[dict, dict, dict, dict]:
     """The unsplit segments of the synthetic data or an audio folder, split: (sides, song ids, positions (each
-    segment's index in its clip), clip names by song id, protocol, element specs)."""
+    segment's index in its clip), clip names by song id, the protocol as drawn (gtzan.splits), element specs)."""
     print(f"Loading the segments for the {method} split ...", flush=True)
     spectrograms, raw_labels, song_ids, clips = load_segments(path)
     validate_spectrograms(spectrograms, "segments", segment_shape(source))
@@ -100,17 +100,17 @@ def segment_positions(song_ids: np.ndarray) -> np.ndarray:
     return (np.arange(len(song_ids)) - np.repeat(starts, np.diff(np.r_[starts, len(song_ids)]))).astype(np.int32)
 
 
-def _read_given_split(features_dir: Path, source: dict, num_classes: int, *, split: str, test_fraction: float) -> tuple[dict, dict, dict]:
+def _read_given_split(features_dir: Path, source: dict, num_classes: int, *, protocol: str, test_fraction: float) -> tuple[dict, dict, dict]:
     """The Drive data's (or saved datasets') own train and validation sides: (sides, song ids, element specs)."""
-    if split == "filtered" or test_fraction:
+    if protocol == "filtered" or test_fraction:
         raise UserError(
             f"the data in {features_dir} comes already split into train and validation (the Drive data, or saved datasets): "
             "data.split 'filtered' and data.test_fraction need the synthetic data or an audio folder; "
             "set data.split to song and data.test_fraction to 0"
         )
     sides, specs, song_ids = {}, {}, {}
-    for side in SPLITS:
-        print(f"Loading and validating split '{side}' ...", flush=True)
+    for side in GIVEN_SIDES:
+        print(f"Loading and validating side '{side}' ...", flush=True)
         spectrograms, raw_labels, side_song_ids, specs[side] = load_split(features_dir / side, side)
         validate_spectrograms(spectrograms, side, segment_shape(source))
         sides[side] = (spectrograms.astype(np.float32), labels_to_class_ids(raw_labels, num_classes, side))
@@ -134,26 +134,26 @@ def check_class_names(class_names: list[str] | None, num_classes: int) -> None:
         )
 
 
-def validate_spectrograms(spectrograms: np.ndarray, split: str, expected_shape: tuple[int, int, int]) -> None:
+def validate_spectrograms(spectrograms: np.ndarray, side: str, expected_shape: tuple[int, int, int]) -> None:
     if spectrograms.shape[1:] != expected_shape:
         raise UserError(
-            f"split '{split}': element shape {spectrograms.shape[1:]} where {expected_shape} "
+            f"side '{side}': element shape {spectrograms.shape[1:]} where {expected_shape} "
             "(time, mel bins, channel) is expected (example index 0)"
         )
     if not np.issubdtype(spectrograms.dtype, np.floating):
-        raise UserError(f"split '{split}': spectrograms have dtype {spectrograms.dtype}, expected a float (example index 0)")
+        raise UserError(f"side '{side}': spectrograms have dtype {spectrograms.dtype}, expected a float (example index 0)")
     finite = np.isfinite(spectrograms).reshape(len(spectrograms), -1).all(axis=1)
     if not finite.all():
-        raise UserError(f"split '{split}': spectrogram values are not all finite (NaN or inf), example index {int(np.argmin(finite))}")
+        raise UserError(f"side '{side}': spectrogram values are not all finite (NaN or inf), example index {int(np.argmin(finite))}")
 
 
-def labels_to_class_ids(labels: np.ndarray, num_classes: int, split: str) -> np.ndarray:
+def labels_to_class_ids(labels: np.ndarray, num_classes: int, side: str) -> np.ndarray:
     """Accept integer class ids of shape (n,) or (n, 1), or one-hot vectors (n, num_classes)."""
     if labels.ndim == 2 and labels.shape[1] == num_classes and num_classes > 1:
         is_one_hot = np.isin(labels, (0, 1)).all(axis=1) & (labels.sum(axis=1) == 1)
         if not is_one_hot.all():
             raise UserError(
-                f"split '{split}': labels of width {num_classes} must be one-hot vectors, example index "
+                f"side '{side}': labels of width {num_classes} must be one-hot vectors, example index "
                 f"{int(np.argmin(is_one_hot))} is {labels[np.argmin(is_one_hot)].tolist()}"
             )
         return labels.argmax(axis=1).astype(np.int32)
@@ -161,24 +161,24 @@ def labels_to_class_ids(labels: np.ndarray, num_classes: int, split: str) -> np.
         labels = labels[:, 0]
     if labels.ndim != 1:
         raise UserError(
-            f"split '{split}': labels have shape {labels.shape[1:]} per element; expected a class id "
+            f"side '{side}': labels have shape {labels.shape[1:]} per element; expected a class id "
             f"or a one-hot vector of length {num_classes} (data.num_classes) (example index 0)"
         )
     in_range = (labels == np.round(labels)) & (labels >= 0) & (labels < num_classes)
     if not in_range.all():
         index = int(np.argmin(in_range))
         raise UserError(
-            f"split '{split}': label {labels[index]} at example index {index} is not a class id in "
+            f"side '{side}': label {labels[index]} at example index {index} is not a class id in "
             f"0..{num_classes - 1} (data.num_classes is {num_classes})"
         )
     return labels.astype(np.int32)
 
 
-def check_every_class_present(class_ids: np.ndarray, num_classes: int, split: str) -> None:
+def check_every_class_present(class_ids: np.ndarray, num_classes: int, side: str) -> None:
     missing = np.flatnonzero(np.bincount(class_ids, minlength=num_classes) == 0)
     if missing.size:
         raise UserError(
-            f"split '{split}': classes {missing.tolist()} have no examples; every class must be present "
+            f"side '{side}': classes {missing.tolist()} have no examples; every class must be present "
             f"(example index 0 has class {int(class_ids[0])})"
         )
 

@@ -24,7 +24,8 @@ from gtzan.errors import UserError
 
 SUMMARY_FILE = "summary.json"
 TRAINING_DATA_MEMBER = "gtzan_training_data.json"  # in a .keras file: which prepared data trained it
-SIDE_WORDS = {"train": "train", "val": "validation", "test": "test"}  # the prepared data's sides, in words
+SIDES = ("train", "val", "test")  # the prepared data's sides: train, validation and, where the protocol has one, test
+SIDE_WORDS = dict(zip(SIDES, ("train", "validation", "test")))  # in words
 SCORED_SIDES = ("val", "test")  # what evaluate scores, where the prepared data has it
 
 
@@ -38,12 +39,12 @@ def reported_side(summary: dict) -> str:
     return scored_sides(summary)[-1]
 
 
-def load_prepared(prepared_dir: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """The (spectrograms, class ids) of one prepared split."""
-    split_dir = Path(prepared_dir) / split
-    if not split_dir.is_dir():
-        raise UserError(f"{split_dir} not found: run the prepare stage first (dvc repro prepare).")
-    return np.load(split_dir / "spectrograms.npy"), np.load(split_dir / "labels.npy")
+def load_prepared(prepared_dir: Path, side: str) -> tuple[np.ndarray, np.ndarray]:
+    """The (spectrograms, class ids) of one prepared side."""
+    side_dir = Path(prepared_dir) / side
+    if not side_dir.is_dir():
+        raise UserError(f"{side_dir} not found: run the prepare stage first (dvc repro prepare).")
+    return np.load(side_dir / "spectrograms.npy"), np.load(side_dir / "labels.npy")
 
 
 def load_prepared_labels(prepared_dir: Path, side: str) -> np.ndarray:
@@ -54,9 +55,9 @@ def load_prepared_labels(prepared_dir: Path, side: str) -> np.ndarray:
     return np.load(path)
 
 
-def load_song_ids(prepared_dir: Path, split: str) -> np.ndarray | None:
-    """The song id of each segment of one prepared split, or None where the data has none (Drive data)."""
-    path = Path(prepared_dir) / split / "song_ids.npy"
+def load_song_ids(prepared_dir: Path, side: str) -> np.ndarray | None:
+    """The song id of each segment of one prepared side, or None where the data has none (Drive data)."""
+    path = Path(prepared_dir) / side / "song_ids.npy"
     return np.load(path) if path.exists() else None
 
 
@@ -114,12 +115,12 @@ def check_trained_on(model_path: Path, prepared_dir: Path) -> None:
     except KeyError:
         raise UserError(
             f"{model_path} does not record the data it was trained on (a model from an older version): "
-            f"retrain it (dvc repro train@{Path(model_path).stem})"
+            "retrain it (dvc repro)"
         ) from None
     if record["fingerprint"] != data_fingerprint(summary):
         raise UserError(
             f"{model_path} was trained on other data than {prepared_dir} holds: the model on "
             f"{record['description']} (data {record['fingerprint']}), {prepared_dir} {describe_data(summary)} "
             f"(data {data_fingerprint(summary)}). Use the model with the prepared data of its own run "
-            f"(`dvc exp apply <experiment>` restores both) or retrain it on this data (dvc repro train@{Path(model_path).stem})."
+            f"(`dvc exp apply <experiment>` restores both) or retrain it on this data (dvc repro)."
         )

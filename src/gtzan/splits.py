@@ -20,9 +20,8 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from gtzan.errors import UserError
-from gtzan.prepared import SIDE_WORDS
+from gtzan.prepared import SIDE_WORDS, SIDES
 
-SIDES = tuple(SIDE_WORDS)
 METHODS = ("song", "segment", "filtered")
 VALIDATION_FRACTION = 0.2
 MAX_TEST_FRACTION = 0.5
