@@ -10,10 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from gtzan.cli import load_params, run_stage, seed_param
-from gtzan.errors import UserError
-from gtzan.prepared import describe_data, load_prepared, load_summary, stamp_training_data
-from gtzan.train import TrainingConfig, train_model
+from gtzan.cli import load_params, run_stage
+from gtzan.train import run_training
 
 
 def main() -> None:
@@ -25,35 +23,8 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, required=True,
                         help="the training state after each epoch, to resume from (outside DVC's outputs)")
     args = parser.parse_args()
-
-    params = load_params()
-    if args.name not in params["models"]:
-        raise UserError(f"params.yaml has no block models.{args.name}; its architectures are {sorted(params['models'])}")
-    summary = load_summary(args.data)
-    try:
-        metrics = train_model(
-            name=args.name,
-            config=TrainingConfig.from_params(args.name, params["models"][args.name]),
-            train_data=load_prepared(args.data, "train"),
-            val_data=load_prepared(args.data, "val"),
-            num_classes=summary["num_classes"],
-            seed=seed_param(params),
-            deterministic=params["train"]["deterministic"],
-            precision=params["train"]["precision"],
-            steps_per_execution=params["train"]["steps_per_execution"],
-            model_path=args.model,
-            live_dir=args.live,
-            checkpoint_path=args.checkpoint,
-            data_description=describe_data(summary),
-        )
-    except BaseException:
-        # DVCLive updates metrics.json after every epoch: a failed run must not leave one behind
-        (args.live / "metrics.json").unlink(missing_ok=True)
-        raise
-    stamp_training_data(args.model, summary)
-    args.checkpoint.unlink()  # the outputs are complete: nothing left to resume
-    print(f"{args.name}: best validation accuracy {metrics['val_accuracy_best']:.3f} at epoch {metrics['best_epoch']}, "
-          f"{metrics['seconds_per_epoch']:.1f} s/epoch")
+    run_training(args.name, params=load_params(), data_dir=args.data, model_path=args.model, live_dir=args.live,
+                 checkpoint_path=args.checkpoint)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import yaml
 from conftest import read_committed_yaml, write_prepared
 
 from gtzan.bench import forward_flops, main, notebook_environment
-from gtzan.train import automatic_precision
+from gtzan.devices import automatic_precision
 
 
 def test_the_notebook_way_gets_tensorflows_own_choice_of_kernels_and_the_user_has_the_last_word(monkeypatch):

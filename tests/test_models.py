@@ -13,7 +13,7 @@ from keras import layers
 
 from gtzan.architectures import architecture_names, build_model, builder, hyperparameter_names
 from gtzan.architectures.blocks import SubsampledPointwiseConv2D, plain_keras
-from gtzan.train import automatic_precision
+from gtzan.devices import automatic_precision
 
 # keras' own saving code converts variables with np.array(x), which numpy 2 flags; nothing here to fix.
 NUM_CLASSES = 8

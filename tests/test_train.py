@@ -12,27 +12,25 @@ from conftest import REPO_ROOT, fake_segments, read_committed_yaml
 import keras
 import tensorflow as tf
 
+import gtzan.devices
 import gtzan.train
 from gtzan.architectures import architecture_names, build_model
 from gtzan.augment import Augmentation, augment_batch
 from gtzan.cpu import Cpu
 from gtzan.curves import read_curves
-
+from gtzan.devices import automatic_precision, precision_for, seed_everything, set_precision
 from gtzan.errors import UserError
 from gtzan.train import (
     TrainingConfig,
-    automatic_precision,
     check_converging,
     learning_rate_for,
-    loss_and_targets,
+    loss_and_accuracy,
     make_dataset,
     make_training_dataset,
-    precision_for,
     schedule_callbacks,
-    seed_everything,
-    set_precision,
     summarize_history,
     train_model,
+    validation_targets,
 )
 
 VALID_BLOCK = {"epochs": 2, "batch_size": 8, "optimizer": "sgd", "learning_rate": 1.0e-2, "momentum": 0.9, "architecture": {}}
@@ -239,9 +237,11 @@ def test_augmented_training_is_reproducible_resumable_and_validated_on_untouched
 
 def test_with_soft_targets_the_loss_takes_them_and_accuracy_counts_each_segments_own_genre():
     labels = np.arange(64, dtype=np.int32) % 8
-    assert loss_and_targets(Augmentation(), labels, 8) == ("sparse_categorical_crossentropy", "accuracy", labels)
+    assert loss_and_accuracy(Augmentation()) == ("sparse_categorical_crossentropy", "accuracy")
+    assert validation_targets(Augmentation(), labels, 8) is labels
     augmentation = Augmentation(mixup_alpha=1.0, label_smoothing=0.2)
-    loss, accuracy, val_targets = loss_and_targets(augmentation, labels, 8)
+    loss, accuracy = loss_and_accuracy(augmentation)
+    val_targets = validation_targets(augmentation, labels, 8)
     assert isinstance(loss, keras.losses.CategoricalCrossentropy) and accuracy.name == "accuracy"
     np.testing.assert_array_equal(val_targets, np.eye(8)[labels])
     spectrograms = np.random.default_rng(0).normal(size=(64, 80, 80, 1)).astype(np.float32)
@@ -312,7 +312,7 @@ def test_float16_is_refused_where_onednn_is_capped_below_the_float16_kernels_ten
         pytest.skip("a GPU runs float16 whatever the CPU")
     sapphire_rapids_capped = Cpu(model="Xeon", cores=2, clock_ghz=2.0, flags=frozenset({"avx512f", "avx512_fp16", "amx_bf16"}),
                                  onednn_max_isa="AVX2")
-    monkeypatch.setattr(gtzan.train.Cpu, "this", classmethod(lambda cls: sapphire_rapids_capped))
+    monkeypatch.setattr(gtzan.devices.Cpu, "this", classmethod(lambda cls: sapphire_rapids_capped))
     with pytest.raises(UserError, match=r"^params.yaml train.precision is mixed_float16, but ONEDNN_MAX_CPU_ISA=AVX2 leaves "
                                         r"oneDNN no float16 kernels, .*: set train.precision to auto or float32, or unset"):
         set_precision("mixed_float16")

@@ -20,8 +20,10 @@ from gtzan.architectures import build_model, check_hyperparameters
 from gtzan.architectures.blocks import plain_keras
 from gtzan.augment import Augmentation, augment_batch
 from gtzan.checkpoint import Checkpoint, fingerprint
-from gtzan.cpu import Cpu
+from gtzan.cli import seed_param
+from gtzan.devices import check_deterministic_on_gpu, describe_devices, distribution_strategy, seed_everything, set_precision
 from gtzan.errors import UserError, check_integer, check_keys
+from gtzan.prepared import describe_data, load_prepared, load_summary, stamp_training_data
 
 # constant: the optimizer's learning rate throughout; cosine: cosine decay to 0 over all epochs;
 # plateau: halve it whenever the validation loss has not improved for 3 epochs.
@@ -120,110 +122,37 @@ def make_training_dataset(
     return batches.map(gather).prefetch(tf.data.AUTOTUNE)
 
 
-PRECISIONS = ["auto", "float32", "mixed_bfloat16", "mixed_float16"]
-
-
-def set_precision(setting: str) -> str:
-    """Set Keras' global dtype policy from params.yaml train.precision and return it.
-
-    auto: mixed_bfloat16 on a CPU with native bfloat16 (AVX512-BF16 or AMX) that oneDNN may use
-    (ONEDNN_MAX_CPU_ISA, if set, allows it), mixed_float16 on a GPU with tensor cores (compute
-    capability 7.0 or later), float32 elsewhere. Variables stay
-    float32 either way, and every architecture's softmax layer is float32.
-    """
-    if setting not in PRECISIONS:
-        raise UserError(f"params.yaml train.precision must be one of {PRECISIONS}, got {setting!r}")
-    policy = automatic_precision() if setting == "auto" else setting
-    if not tf.config.list_physical_devices("GPU"):
-        # oneDNN cannot even build such a convolution there ("could not create a primitive descriptor")
-        cpu = Cpu.this()
-        if policy == "mixed_bfloat16" and not cpu.bfloat16:
-            raise UserError("params.yaml train.precision is mixed_bfloat16, but this CPU has no bfloat16 instructions that "
-                            "oneDNN may use (AVX512-BF16 or AMX): set train.precision to auto or float32")
-        if policy == "mixed_float16" and not cpu.float16:
-            raise UserError(f"params.yaml train.precision is mixed_float16, but ONEDNN_MAX_CPU_ISA={cpu.onednn_max_isa} "
-                            "leaves oneDNN no float16 kernels, which TensorFlow hands it on this CPU: set "
-                            "train.precision to auto or float32, or unset ONEDNN_MAX_CPU_ISA")
-    keras.mixed_precision.set_global_policy(policy)
-    return policy
-
-
-def automatic_precision() -> str:
-    """train.precision auto on this machine: what precision_for() picks for its GPU or CPU."""
-    gpus = tf.config.list_physical_devices("GPU")
-    capability = tf.config.experimental.get_device_details(gpus[0]).get("compute_capability", (0, 0)) if gpus else None
-    return precision_for(gpu_capability=capability, cpu=Cpu.this())
-
-
-def precision_for(*, gpu_capability: tuple[int, int] | None, cpu: Cpu) -> str:
-    if gpu_capability is not None:
-        return "mixed_float16" if gpu_capability >= (7, 0) else "float32"
-    return "mixed_bfloat16" if cpu.bfloat16 else "float32"
-
-
-def distribution_strategy() -> tf.distribute.Strategy:
-    """MirroredStrategy over all GPUs when TensorFlow sees several, else the default strategy (one device:
-    the GPU if there is one, else the CPU). Several logical CPUs exist only when set up on purpose (the
-    tests do, to run the multi-device path without GPUs); they are mirrored over the same way.
-
-    The batch size of params.yaml stays the global batch, split evenly between the replicas, and the
-    learning rate stays as it is: every step averages the gradient over the same examples as on one
-    device, as Keras' distributed-training guide describes.
-    """
-    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
-    if len(devices) > 1:
-        return tf.distribute.MirroredStrategy(devices=[device.name for device in devices])
-    return tf.distribute.get_strategy()
-
-
-def describe_devices(strategy: tf.distribute.Strategy) -> str:
-    if strategy.num_replicas_in_sync > 1:
-        return f"mirrored over {strategy.num_replicas_in_sync} devices ({', '.join(strategy.extended.worker_devices)})"
-    return "on the GPU" if tf.config.list_logical_devices("GPU") else "on the CPU"
-
-
-# Ops that TensorFlow 2.21 cannot run deterministically on a GPU: under op determinism their GPU kernels
-# raise UnimplementedError (Bincount, SparseTensorDenseMatMul, AdjustContrastv2, the two fused cross-entropy
-# kernels, which the Python API replaces by a deterministic composite) or have no deterministic backprop
-# (the others), per TensorFlow's determinism RFC and kernels.
-NONDETERMINISTIC_GPU_OPS = {
-    "Bincount", "DenseBincount", "SparseTensorDenseMatMul", "AdjustContrastv2",
-    "SoftmaxCrossEntropyWithLogits", "SparseSoftmaxCrossEntropyWithLogits",
-    "DepthwiseConv2dNativeBackpropFilter", "CropAndResizeGradImage", "CropAndResizeGradBoxes", "ResizeNearestNeighborGrad",
-}
-
-
-def check_deterministic_on_gpu(name: str, model: keras.Model, strategy: tf.distribute.Strategy, input_shape,
-                               soft_labels: bool = False) -> None:
-    """UserError naming the first op of the model's training step (forward, loss and gradients) that has
-    no deterministic GPU kernel. For train.deterministic: true on a GPU, before any step is taken."""
-    @tf.function
-    def training_step(spectrograms, labels):
-        def gradients(spectrograms, labels):
-            with tf.GradientTape() as tape:
-                loss = model.compute_loss(x=spectrograms, y=labels, y_pred=model(spectrograms, training=True))
-            return tape.gradient(loss, model.trainable_variables)
-        return strategy.run(gradients, args=(spectrograms, labels))
-
-    labels = tf.TensorSpec((None, model.output_shape[-1]), tf.float32) if soft_labels else tf.TensorSpec((None,), tf.int32)
-    graph = training_step.get_concrete_function(tf.TensorSpec((None, *input_shape), tf.float32), labels).graph.as_graph_def()
-    ops = {node.op for node in graph.node} | {node.op for function in graph.library.function for node in function.node_def}
-    refused = sorted(ops & NONDETERMINISTIC_GPU_OPS)
-    if refused:
-        raise UserError(
-            f"train.deterministic is true, but {name}'s training step runs {refused[0]}, which has no deterministic "
-            f"GPU kernel in TensorFlow {tf.__version__}: set train.deterministic: false in params.yaml "
-            f"(dvc exp run -S train.deterministic=false) or train on the CPU"
+def run_training(name: str, *, params: dict, data_dir: Path, model_path: Path, live_dir: Path, checkpoint_path: Path) -> dict:
+    """The train stage for the architecture `name`, from params.yaml's params and the prepared data in data_dir:
+    train_model, then the model stamped with the data it was trained on and the checkpoint removed. A failed
+    run leaves no metrics.json, which DVCLive updates after every epoch."""
+    if name not in params["models"]:
+        raise UserError(f"params.yaml has no block models.{name}; its architectures are {sorted(params['models'])}")
+    summary = load_summary(data_dir)
+    try:
+        metrics = train_model(
+            name=name,
+            config=TrainingConfig.from_params(name, params["models"][name]),
+            train_data=load_prepared(data_dir, "train"),
+            val_data=load_prepared(data_dir, "val"),
+            num_classes=summary["num_classes"],
+            seed=seed_param(params),
+            deterministic=params["train"]["deterministic"],
+            precision=params["train"]["precision"],
+            steps_per_execution=params["train"]["steps_per_execution"],
+            model_path=model_path,
+            live_dir=live_dir,
+            checkpoint_path=checkpoint_path,
+            data_description=describe_data(summary),
         )
-
-
-def seed_everything(seed: int, deterministic: bool) -> None:
-    """Seed Python, NumPy and TensorFlow (initialisation, dropout, augmentation)."""
-    if not isinstance(deterministic, bool):
-        raise UserError(f"params.yaml train.deterministic must be true or false, got {deterministic!r}")
-    keras.utils.set_random_seed(seed)
-    if deterministic:
-        tf.config.experimental.enable_op_determinism()
+    except BaseException:
+        (live_dir / "metrics.json").unlink(missing_ok=True)
+        raise
+    stamp_training_data(model_path, summary)
+    checkpoint_path.unlink()  # the outputs are complete: nothing left to resume
+    print(f"{name}: best validation accuracy {metrics['val_accuracy_best']:.3f} at epoch {metrics['best_epoch']}, "
+          f"{metrics['seconds_per_epoch']:.1f} s/epoch")
+    return metrics
 
 
 def train_model(
@@ -262,16 +191,9 @@ def train_model(
     resuming = checkpoint.load(name)
     input_shape = train_data[0].shape[1:]
     config.augment.check_fits(f"params.yaml models.{name}.augment", input_shape)
-    loss, accuracy, val_targets = loss_and_targets(config.augment, val_data[1], num_classes)
-    steps_per_epoch = math.ceil(len(train_data[1]) / config.batch_size)
     with strategy.scope():
-        model = build_model(name, input_shape=input_shape, num_classes=num_classes, hyperparameters=config.architecture)
-        model.compile(
-            optimizer=OPTIMIZERS[config.optimizer](learning_rate_for(config, steps_per_epoch), config),
-            loss=loss,
-            metrics=[accuracy],
-            steps_per_execution=steps_per_execution,
-        )
+        model = compiled_model(name, config, input_shape, num_classes, steps_per_epoch=steps_per_epoch(config, train_data),
+                               steps_per_execution=steps_per_execution)
         if resuming:
             checkpoint.restore_variables(model)
     if deterministic and tf.config.list_logical_devices("GPU"):
@@ -286,37 +208,10 @@ def train_model(
     # DVC tracks the params and draws the plots: DVCLive writes neither params.yaml nor dvc.yaml
     with Live(dir=str(live_dir), dvcyaml=False, save_dvc_exp=False) as live:
         logger = DVCLiveCallback(live=live)
-        if resuming:  # the curves of the epochs done before the interruption
-            for epoch in range(checkpoint.epoch):
-                logger.on_epoch_end(epoch, {key: values[epoch] for key, values in checkpoint.history.items()})
-        schedules = schedule_callbacks(config)
-        checkpoint.track(schedules)
-        if checkpoint.epoch < config.epochs and not checkpoint.state["stopped"]:
-            try:
-                with ctrl_c_between_batches() as stop_on_ctrl_c:
-                    model.fit(
-                        make_training_dataset(*train_data, batch_size=config.batch_size, seed=seed,
-                                              first_epoch=checkpoint.epoch, epochs=config.epochs,
-                                              augmentation=config.augment, num_classes=num_classes),
-                        validation_data=make_dataset(val_data[0], val_targets, batch_size=config.batch_size),
-                        initial_epoch=checkpoint.epoch,
-                        epochs=config.epochs,
-                        steps_per_epoch=steps_per_epoch,
-                        callbacks=[
-                            stop_on_ctrl_c,
-                            keras.callbacks.TerminateOnNaN(),
-                            *schedules,
-                            logger,  # after the schedules: it logs the learning rate they set, as the replay above does
-                            checkpoint,
-                        ],
-                        shuffle=False,  # make_training_dataset orders each epoch itself
-                        verbose=2,
-                    )
-            except KeyboardInterrupt:
-                raise KeyboardInterrupt(
-                    f"training {name} stopped in epoch {checkpoint.epoch + 1} of {config.epochs}; "
-                    f"`dvc repro` resumes from epoch {checkpoint.epoch + 1} ({checkpoint_path})"
-                ) from None
+        for epoch in range(checkpoint.epoch):  # a resumed run's curves of the epochs done before the interruption
+            logger.on_epoch_end(epoch, {key: values[epoch] for key, values in checkpoint.history.items()})
+        fit_remaining_epochs(name, model, config, train_data, val_data, num_classes=num_classes, seed=seed,
+                             checkpoint=checkpoint, logger=logger)
         check_converging(name, config, checkpoint.history)
         model_path.parent.mkdir(parents=True, exist_ok=True)
         with strategy.scope():
@@ -327,14 +222,68 @@ def train_model(
         return dict(live.summary)
 
 
-def loss_and_targets(augmentation: Augmentation, val_labels: np.ndarray, num_classes: int):
-    """The loss, the accuracy metric and the validation targets: class ids, or one-hot rows where the training
-    targets are soft (mixup, label smoothing). Either way the validation loss is the plain cross-entropy
-    and accuracy counts the largest target as the label."""
+def steps_per_epoch(config: TrainingConfig, train_data: tuple[np.ndarray, np.ndarray]) -> int:
+    return math.ceil(len(train_data[1]) / config.batch_size)
+
+
+def compiled_model(name: str, config: TrainingConfig, input_shape, num_classes: int, *, steps_per_epoch: int,
+                   steps_per_execution: int) -> keras.Model:
+    """The architecture, compiled with its optimizer and schedule, and the loss its targets need."""
+    model = build_model(name, input_shape=input_shape, num_classes=num_classes, hyperparameters=config.architecture)
+    loss, accuracy = loss_and_accuracy(config.augment)
+    model.compile(optimizer=OPTIMIZERS[config.optimizer](learning_rate_for(config, steps_per_epoch), config),
+                  loss=loss, metrics=[accuracy], steps_per_execution=steps_per_execution)
+    return model
+
+
+def fit_remaining_epochs(name: str, model: keras.Model, config: TrainingConfig, train_data: tuple[np.ndarray, np.ndarray],
+                         val_data: tuple[np.ndarray, np.ndarray], *, num_classes: int, seed: int, checkpoint: Checkpoint,
+                         logger: keras.callbacks.Callback) -> None:
+    """Fit the epochs the checkpoint has not done yet (none if early stopping stopped the run), saving each to it.
+    Ctrl-C stops between two batches, with a KeyboardInterrupt that says where `dvc repro` resumes."""
+    schedules = schedule_callbacks(config)
+    checkpoint.track(schedules)
+    if checkpoint.epoch >= config.epochs or checkpoint.state["stopped"]:
+        return
+    try:
+        with ctrl_c_between_batches() as stop_on_ctrl_c:
+            model.fit(
+                make_training_dataset(*train_data, batch_size=config.batch_size, seed=seed, first_epoch=checkpoint.epoch,
+                                      epochs=config.epochs, augmentation=config.augment, num_classes=num_classes),
+                validation_data=make_dataset(val_data[0], validation_targets(config.augment, val_data[1], num_classes),
+                                             batch_size=config.batch_size),
+                initial_epoch=checkpoint.epoch,
+                epochs=config.epochs,
+                steps_per_epoch=steps_per_epoch(config, train_data),
+                callbacks=[
+                    stop_on_ctrl_c,
+                    keras.callbacks.TerminateOnNaN(),
+                    *schedules,
+                    logger,  # after the schedules: it logs the learning rate they set, as the replay above does
+                    checkpoint,
+                ],
+                shuffle=False,  # make_training_dataset orders each epoch itself
+                verbose=2,
+            )
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(
+            f"training {name} stopped in epoch {checkpoint.epoch + 1} of {config.epochs}; "
+            f"`dvc repro` resumes from epoch {checkpoint.epoch + 1} ({checkpoint.path})"
+        ) from None
+
+
+def loss_and_accuracy(augmentation: Augmentation) -> tuple:
+    """The loss and the accuracy metric: for class ids, or for class probabilities where the training targets are
+    soft (mixup, label smoothing). Accuracy counts the largest target as the label either way."""
     if not augmentation.soft_labels:
-        return "sparse_categorical_crossentropy", "accuracy", val_labels
-    one_hot = np.eye(num_classes, dtype=np.float32)[val_labels]
-    return keras.losses.CategoricalCrossentropy(), keras.metrics.CategoricalAccuracy(name="accuracy"), one_hot
+        return "sparse_categorical_crossentropy", "accuracy"
+    return keras.losses.CategoricalCrossentropy(), keras.metrics.CategoricalAccuracy(name="accuracy")
+
+
+def validation_targets(augmentation: Augmentation, labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """The validation labels as the loss takes them: class ids, or one-hot rows (never smoothed: the validation
+    loss stays the plain cross-entropy) where the training targets are soft."""
+    return np.eye(num_classes, dtype=np.float32)[labels] if augmentation.soft_labels else labels
 
 
 @contextmanager

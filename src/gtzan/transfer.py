@@ -238,7 +238,8 @@ def train_probe(
     """Fit the probe on the training side's embeddings, keep the epoch of the best validation loss, save the
     frozen network with it to model_path (one window in, probabilities out), log with DVCLive; return the metrics."""
     import keras
-    from gtzan.train import seed_everything, summarize_history
+    from gtzan.devices import seed_everything
+    from gtzan.train import summarize_history
 
     seed_everything(seed, deterministic)
     keras.mixed_precision.set_global_policy("float32")
