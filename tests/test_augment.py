@@ -182,3 +182,10 @@ def test_the_levers_table_gives_each_seed_the_mean_the_spread_and_the_paired_dif
     assert rows["mixup"].count(" better") == 3 and f"+{(1 - accuracies[0]) * 100:.1f} [" in rows["mixup"]
     assert rows["label smoothing"].count("+0.0 [+0.0, +0.0] not distinguishable") == 3
     assert "| mixup α 0.2 |" in rows["mixup"] and "2 time masks ≤ 8, 2 mel masks ≤ 8, mixup α 0.2, label smoothing 0.1" in rows["all three"]
+
+
+def test_a_mask_width_without_masks_is_off_and_one_mask_is_singular():
+    width_only = Augmentation.from_params("augment", {"time_mask_width": 500})
+    assert not width_only.enabled and width_only.describe() == "none"
+    width_only.check_fits("augment", (80, 80, 1))  # no mask is drawn: its width cannot be too wide
+    assert Augmentation(freq_masks=1, freq_mask_width=4).describe() == "1 mel mask ≤ 4"

@@ -119,7 +119,7 @@ def test_a_missing_or_damaged_predictions_file_is_named(tmp_path):
         read_predictions(tmp_path / "cnn_gru" / "val.csv")
     (tmp_path / "lstm").mkdir()
     (tmp_path / "lstm" / "test.csv").write_text("actual,predicted,p_a\na,b,0.5\n")
-    with pytest.raises(UserError, match=r"lstm/test.csv is not a predictions file written by evaluate .*: `dvc repro` writes it anew\."):
+    with pytest.raises(UserError, match=r"lstm/test.csv is not a predictions file written by evaluate or the ensemble .*: `dvc repro` writes it anew\."):
         read_predictions(tmp_path / "lstm" / "test.csv")
 
 

@@ -220,7 +220,7 @@ def test_augmented_training_is_reproducible_resumable_and_validated_on_untouched
     monkeypatch.setattr(gtzan.train, "make_dataset", lambda *data, batch_size: validated_on.append(data) or make_dataset(*data, batch_size=batch_size))
     first = run_tiny_training(tmp_path, "first", AUGMENTED)
     assert without_timings(run_tiny_training(tmp_path, "second", AUGMENTED)) == without_timings(first)
-    assert first["augment"] == "2 time masks ≤ 8, 1 mel masks ≤ 8, mixup α 0.4, label smoothing 0.1"
+    assert first["augment"] == "2 time masks ≤ 8, 1 mel mask ≤ 8, mixup α 0.4, label smoothing 0.1"
     spectrograms, labels = fake_segments(16, seed=2, learnable=True)
     np.testing.assert_array_equal(validated_on[0][0], spectrograms)
     np.testing.assert_array_equal(validated_on[0][1], np.eye(8)[labels]), "validation: the genres as one-hot rows, unsmoothed"

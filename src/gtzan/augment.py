@@ -56,7 +56,8 @@ class Augmentation:
 
     @property
     def enabled(self) -> bool:
-        return self != Augmentation()
+        """Whether any lever changes the training batches (a mask width without masks does not)."""
+        return bool(self.time_masks or self.freq_masks or self.soft_labels)
 
     @property
     def soft_labels(self) -> bool:
@@ -65,15 +66,16 @@ class Augmentation:
 
     def check_fits(self, where: str, segment_shape: tuple[int, ...]) -> None:
         """UserError if a mask could be wider than the segment (frames, mel bins, channels)."""
-        for key, size, unit in (("time_mask_width", segment_shape[0], "frames"), ("freq_mask_width", segment_shape[1], "mel bins")):
-            if getattr(self, key) > size:
+        for count, key, size, unit in (("time_masks", "time_mask_width", segment_shape[0], "frames"),
+                                       ("freq_masks", "freq_mask_width", segment_shape[1], "mel bins")):
+            if getattr(self, count) and getattr(self, key) > size:
                 raise UserError(f"{where}.{key} is {getattr(self, key)}, wider than the segments' {size} {unit}")
 
     def describe(self) -> str:
         """One line for the report and the metrics: the levers on, or "none"."""
         levers = [
-            self.time_masks and f"{self.time_masks} time masks ≤ {self.time_mask_width}",
-            self.freq_masks and f"{self.freq_masks} mel masks ≤ {self.freq_mask_width}",
+            self.time_masks and f"{self.time_masks} time mask{'s' * (self.time_masks > 1)} ≤ {self.time_mask_width}",
+            self.freq_masks and f"{self.freq_masks} mel mask{'s' * (self.freq_masks > 1)} ≤ {self.freq_mask_width}",
             self.mixup_alpha and f"mixup α {self.mixup_alpha:g}",
             self.label_smoothing and f"label smoothing {self.label_smoothing:g}",
         ]
@@ -94,6 +96,8 @@ def augment_batch(spectrograms: tf.Tensor, labels: tf.Tensor, *, augmentation: A
                                   widest=augmentation.freq_mask_width, key=keys["freq_masks"])
     if not augmentation.soft_labels:
         return spectrograms, labels
+    if num_classes < 2:
+        raise ValueError(f"soft labels need the number of classes, got num_classes={num_classes}")
     targets = tf.one_hot(labels, num_classes, dtype=tf.float32)
     if augmentation.mixup_alpha:
         spectrograms, targets = mixup(spectrograms, targets, alpha=augmentation.mixup_alpha, key=keys["mixup"])
@@ -128,7 +132,7 @@ def mixup(spectrograms: tf.Tensor, targets: tf.Tensor, *, alpha: float, key: tf.
     weight = tf.math.divide_no_nan(first, first + second)  # Beta(alpha, alpha); both 0 (tiny alpha) gives 0, folded to 1
     weight = tf.maximum(weight, 1 - weight)
     partners = tf.argsort(tf.random.stateless_uniform([batch], partner_key))
-    mixed = weight[:, tf.newaxis, tf.newaxis, tf.newaxis] * spectrograms + (
-        1 - weight[:, tf.newaxis, tf.newaxis, tf.newaxis]) * tf.gather(spectrograms, partners)
+    input_weight = tf.cast(weight, spectrograms.dtype)[:, tf.newaxis, tf.newaxis, tf.newaxis]
+    mixed = input_weight * spectrograms + (1 - input_weight) * tf.gather(spectrograms, partners)
     mixed_targets = weight[:, tf.newaxis] * targets + (1 - weight[:, tf.newaxis]) * tf.gather(targets, partners)
     return mixed, mixed_targets

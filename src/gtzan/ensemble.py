@@ -33,7 +33,7 @@ def resolve_members(configured: list | None, architectures: list[str]) -> list[s
 
 
 def mean_probabilities(paths: list[Path]) -> tuple[Side, list[str]]:
-    """The members' probabilities on one side (predictions files of gtzan.evaluate) averaged segment by
+    """The members' probabilities on one side (predictions files, gtzan.predictions) averaged segment by
     segment, with the actual classes and song ids they are scored against, and the class names."""
     members = [read_predictions(path) for path in paths]
     first = members[0]

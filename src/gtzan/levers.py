@@ -8,7 +8,7 @@ does (its params.yaml block, epochs set by --epochs, `seed` set per run; the dat
 gives, per configuration, the saved model's validation accuracy with its 95 % interval for each seed, their
 mean and spread (largest minus smallest), the paired difference from no augmentation on the same songs for
 each seed with its verdict (gtzan.compare, as the report gives them), and the last epoch's training accuracy.
-Without --data, or where it does not exist, the full-size synthetic data is rendered once into bench/.
+Without --data, the full-size synthetic data is rendered once into bench/ (as `make bench` does).
 """
 
 import argparse
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+DEFAULT_DATA = Path("bench/prepared")
 CONFIGURATIONS = {
     "none": {},
     "masks": {"time_masks": 2, "time_mask_width": 8, "freq_masks": 2, "freq_mask_width": 8},
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", nargs="+", default=["parallel_cnn", "cnn_gru"], help="architectures; default: %(default)s")
     parser.add_argument("--epochs", type=int, required=True, help="epochs per run")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3], help="training seeds; default: %(default)s")
-    parser.add_argument("--data", type=Path, default=Path("bench/prepared"),
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
                         help="prepared data; default: the full-size synthetic data, rendered once into %(default)s")
     parser.add_argument("--params", type=Path, default=Path("params.yaml"), help="default: %(default)s")
     parser.add_argument("--out", type=Path, default=Path("levers.md"), help="the tables' file; default: %(default)s")
@@ -109,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     from gtzan.prepared import describe_data, load_song_ids, load_summary
 
     params = load_params(args.params)
-    if not args.data.exists():
-        args.data = synthetic_data(params, args.data.parent)
+    if args.data == DEFAULT_DATA and not args.data.exists():
+        synthetic_data(params, DEFAULT_DATA.parent)
+    if not args.data.is_dir():
+        raise SystemExit(f"ERROR: {args.data} not found: give --data a prepared data directory (dvc repro prepare writes data/prepared)")
     cpu, _ = Cpu.this().describe()
     text = [f"Data: {describe_data(load_summary(args.data))}. {args.epochs} epochs per run, on {cpu}.", ""]
     for name in args.models:

@@ -72,4 +72,4 @@ def read_predictions(path: Path) -> Predictions:
                                    dtype=np.float64).reshape(len(rows), len(names)),
         )
     except (KeyError, TypeError, ValueError, csv.Error) as error:
-        raise UserError(f"{path} is not a predictions file written by evaluate ({error!r}): `dvc repro` writes it anew.") from error
+        raise UserError(f"{path} is not a predictions file written by evaluate or the ensemble ({error!r}): `dvc repro` writes it anew.") from error

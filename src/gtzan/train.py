@@ -119,7 +119,7 @@ def make_training_dataset(
         return augment_batch(*batch, augmentation=augmentation, num_classes=num_classes, key=key)
 
     batches = tf.data.Dataset.range(first_epoch, epochs).flat_map(epoch_batches)
-    return batches.map(gather).prefetch(tf.data.AUTOTUNE)
+    return batches.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)  # in order: the default
 
 
 def run_training(name: str, *, params: dict, data_dir: Path, model_path: Path, live_dir: Path, checkpoint_path: Path) -> dict:
@@ -192,7 +192,7 @@ def train_model(
     input_shape = train_data[0].shape[1:]
     config.augment.check_fits(f"params.yaml models.{name}.augment", input_shape)
     with strategy.scope():
-        model = compiled_model(name, config, input_shape, num_classes, steps_per_epoch=steps_per_epoch(config, train_data),
+        model = compiled_model(name, config, input_shape, num_classes, steps_per_epoch=epoch_steps(config, train_data),
                                steps_per_execution=steps_per_execution)
         if resuming:
             checkpoint.restore_variables(model)
@@ -222,7 +222,7 @@ def train_model(
         return dict(live.summary)
 
 
-def steps_per_epoch(config: TrainingConfig, train_data: tuple[np.ndarray, np.ndarray]) -> int:
+def epoch_steps(config: TrainingConfig, train_data: tuple[np.ndarray, np.ndarray]) -> int:
     return math.ceil(len(train_data[1]) / config.batch_size)
 
 
@@ -254,7 +254,7 @@ def fit_remaining_epochs(name: str, model: keras.Model, config: TrainingConfig, 
                                              batch_size=config.batch_size),
                 initial_epoch=checkpoint.epoch,
                 epochs=config.epochs,
-                steps_per_epoch=steps_per_epoch(config, train_data),
+                steps_per_epoch=epoch_steps(config, train_data),
                 callbacks=[
                     stop_on_ctrl_c,
                     keras.callbacks.TerminateOnNaN(),

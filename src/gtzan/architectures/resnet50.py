@@ -3,7 +3,6 @@
 import random
 
 import keras
-from keras import layers
 
 from gtzan.architectures.blocks import SubsampledPointwiseConv2D, probabilities
 

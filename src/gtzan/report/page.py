@@ -5,7 +5,7 @@ import html
 from gtzan.report.figures import accuracy_bars_figure, confusion_figure, png_base64
 from gtzan.report.runs import Comparison, DataInfo, Run
 from gtzan.report.tables import (
-    comparison_table, comparisons_note, ensemble_note, headline_figures, intervals_note, paired_table,
+    AUGMENTATION_NOTE, comparison_table, comparisons_note, ensemble_note, headline_figures, intervals_note, paired_table,
 )
 
 
@@ -66,6 +66,7 @@ img {{ max-width: 100%; }}
 </div>
 <p>{escape(intervals_note(head, data, seed))}</p>
 <p>{escape(data.spec_note)}</p>
+<p>{escape(AUGMENTATION_NOTE)}</p>
 {ensemble_paragraph}
 <img alt="{data.side_words} accuracy by model, with 95 % intervals" src="data:image/png;base64,{png_base64(accuracy_bars_figure(runs, data))}">
 <h2>{escape(head.name)} against each other model, on the {data.side_words} side</h2>

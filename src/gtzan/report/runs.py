@@ -88,7 +88,7 @@ class DataInfo:
 
 @dataclass(frozen=True, eq=False)
 class Outcomes:
-    """Which items of one side a model got right, read from its predictions CSV (gtzan.evaluate)."""
+    """Which items of one side a model got right, read from its predictions CSV (gtzan.predictions)."""
 
     actual: list[str]  # every segment's genre
     correct: np.ndarray  # (segments,) bool

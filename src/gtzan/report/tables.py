@@ -8,6 +8,9 @@ from gtzan import compare
 from gtzan.report.runs import Comparison, DataInfo, Run
 
 NOT_APPLICABLE = "—"
+AUGMENTATION_NOTE = ("Augmentation: the levers of each architecture's `augment:` block in params.yaml, applied to its "
+                     "training batches only (none by default); cnn_gru_aug also augments inside the model, with the "
+                     "specification's random layers.")
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def comparison_markdown(runs: list[Run], data: DataInfo, comparisons: list[Compa
     for run, (name, *cells) in zip(runs, rows):
         label = f"**{name}**" if run is head else name
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines += ["", intervals_note(head, data, seed), "", data.spec_note, ""]
+    lines += ["", intervals_note(head, data, seed), "", data.spec_note, "", AUGMENTATION_NOTE, ""]
     if note := ensemble_note(runs):
         lines += [note, ""]
     lines += [
