@@ -80,27 +80,24 @@ def pipeline_run(name: str, block: dict, params: dict, data: Path, epochs: int) 
 
 
 def train_stage_metrics(name: str, block: dict, params: dict, data: Path, epochs: int) -> dict:
-    """The metrics of gtzan.train.train_model, run as the train stage runs it, outputs in a scratch folder."""
-    from gtzan.prepared import load_prepared, load_summary
-    from gtzan.train import TrainingConfig, train_model
-
+    """The metrics of the train stage (gtzan.train.run_training) for `block` trained `epochs` epochs, outputs in a
+    scratch folder."""
     with tempfile.TemporaryDirectory() as scratch:
-        scratch = Path(scratch)
-        metrics = train_model(
-            name=name,
-            config=TrainingConfig.from_params(name, {**block, "epochs": epochs}),
-            train_data=load_prepared(data, "train"),
-            val_data=load_prepared(data, "val"),
-            num_classes=load_summary(data)["num_classes"],
-            seed=params["seed"],
-            deterministic=params["train"]["deterministic"],
-            precision=params["train"]["precision"],
-            steps_per_execution=params["train"]["steps_per_execution"],
-            model_path=scratch / "model.keras",
-            live_dir=scratch / "dvclive",
-            checkpoint_path=scratch / "checkpoint.npz",
-        )
-    return metrics
+        return train_in_scratch(name, with_block(params, name, {**block, "epochs": epochs}), data, Path(scratch))
+
+
+def train_in_scratch(name: str, params: dict, data: Path, scratch: Path) -> dict:
+    """gtzan.train.run_training as the train stage runs it, on the prepared data in data, its outputs under scratch
+    (scratch / "model.keras", "dvclive", "checkpoint.npz"); its metrics."""
+    from gtzan.train import run_training
+
+    return run_training(name, params=params, data_dir=data, model_path=scratch / "model.keras", live_dir=scratch / "dvclive",
+                        checkpoint_path=scratch / "checkpoint.npz")
+
+
+def with_block(params: dict, name: str, block: dict) -> dict:
+    """params, models.<name> replaced by block."""
+    return {**params, "models": {**params["models"], name: block}}
 
 
 def _result(*, first: float, steady: float, fit: float, samples_per_second: float, val_accuracy: float, flops: float) -> dict:

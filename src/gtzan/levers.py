@@ -32,22 +32,16 @@ def train_once(name: str, block: dict, params: dict, data: Path, *, seed: int) -
     """One training as the train stage runs it: its metrics and which validation segments the saved model gets right."""
     import keras
 
+    from gtzan.bench import train_in_scratch, with_block
     from gtzan.evaluate import predict_probabilities
-    from gtzan.prepared import load_prepared, load_summary
-    from gtzan.train import TrainingConfig, train_model
+    from gtzan.prepared import load_prepared
 
-    validation = load_prepared(data, "val")
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        metrics = train_model(
-            name=name, config=TrainingConfig.from_params(name, block), train_data=load_prepared(data, "train"),
-            val_data=validation, num_classes=load_summary(data)["num_classes"], seed=seed,
-            deterministic=params["train"]["deterministic"], precision=params["train"]["precision"],
-            steps_per_execution=params["train"]["steps_per_execution"], model_path=scratch / "model.keras",
-            live_dir=scratch / "dvclive", checkpoint_path=scratch / "checkpoint.npz",
-        )
+        metrics = train_in_scratch(name, {**with_block(params, name, block), "seed": seed}, data, scratch)
         model = keras.models.load_model(scratch / "model.keras")
-        correct = predict_probabilities(model, validation[0]).argmax(axis=1) == validation[1]
+        spectrograms, labels = load_prepared(data, "val")
+        correct = predict_probabilities(model, spectrograms).argmax(axis=1) == labels
     keras.backend.clear_session()
     return {"metrics": metrics, "correct": correct}
 
