@@ -74,18 +74,16 @@ def float32_policy():
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups
 def pytest_collection_modifyitems(items):
-    """`make test` spreads the tests over CPU cores with pytest-xdist (--dist loadgroup). Tests that share
-    a module- or session-wide fixture share a worker, so that it is made once: a module's tests stay
-    together, but the end-to-end DVC tests go by the trained repository they copy."""
+    """`make test` spreads the tests over CPU cores with pytest-xdist (--dist loadgroup, in this order). A
+    module's tests share a worker, so that its module-wide fixtures are made once. The end-to-end DVC tests,
+    the longest, go first and one by one, so that every core takes some: those that train their own
+    repository first, while one worker trains the repository that the others copy (the `trained` fixture)."""
     if not items or not items[0].config.pluginmanager.hasplugin("xdist"):
         return
+    items.sort(key=lambda item: (item.module.__name__ != "test_pipeline", "trained" in item.fixturenames))
     for item in items:
-        if item.module.__name__ == "test_pipeline":
-            group = "trained" if "trained" in item.fixturenames else None
-        else:
-            group = item.module.__name__
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+        if item.module.__name__ != "test_pipeline":
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 def save_split(path: Path, spectrograms: np.ndarray, labels: np.ndarray, song_ids: np.ndarray | None = None) -> None:

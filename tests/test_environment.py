@@ -62,10 +62,10 @@ def test_the_environment_is_the_lock_for_this_platform():
 
 
 def test_tests_of_one_xdist_group_run_on_one_worker(tmp_path):
-    """`make test` relies on --dist=loadgroup to train each end-to-end repository once (conftest.py)."""
+    """`make test` relies on --dist=loadgroup to make each module's module-wide fixtures once (conftest.py)."""
     (tmp_path / "test_grouped.py").write_text(
         "import pytest\n\n"
-        + "".join(f"@pytest.mark.xdist_group('trained')\ndef test_{index}():\n    pass\n\n\n" for index in range(4))
+        + "".join(f"@pytest.mark.xdist_group('test_grouped')\ndef test_{index}():\n    pass\n\n\n" for index in range(4))
     )
     ran = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "-n", "2", "--dist=loadgroup", "-c", "/dev/null",
                           "--rootdir", str(tmp_path), str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)

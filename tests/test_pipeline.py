@@ -1,6 +1,7 @@
 """The DVC pipeline end to end, in a temporary copy of the repository, on tiny synthetic data."""
 
 import csv
+import fcntl
 import json
 import os
 import re
@@ -122,9 +123,20 @@ def trained_repository(path: Path, change) -> tuple[Repo, str]:
 
 
 @pytest.fixture(scope="session")
-def trained(tmp_path_factory) -> tuple[Repo, str]:
-    """The FEW architectures, shrunk."""
-    return trained_repository(tmp_path_factory.mktemp("pipeline") / "repo", shrink_to_few)
+def trained(tmp_path_factory, worker_id) -> tuple[Repo, str]:
+    """The FEW architectures, shrunk: trained once a run, by the first pytest-xdist worker that needs it, while
+    the others wait for it (tests change their own copies only)."""
+    if worker_id == "master":  # no workers
+        return trained_repository(tmp_path_factory.mktemp("pipeline") / "repo", shrink_to_few)
+    shared = tmp_path_factory.getbasetemp().parent / "trained"  # the run's temporary folder, not a worker's
+    with open(f"{shared}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        output = shared / "dvc_repro_output.txt"
+        if not output.exists():
+            shutil.rmtree(shared, ignore_errors=True)  # what a failed try left
+            shared.mkdir()
+            output.write_text(trained_repository(shared / "repo", shrink_to_few)[1])
+    return Repo(shared / "repo"), output.read_text()
 
 
 def own_copy(trained: tuple[Repo, str], tmp_path: Path) -> Repo:
