@@ -30,7 +30,7 @@ DEMO_PARAMS ?= \
 	-S models.cnn_gru_aug.epochs=8 \
 	-S models.cnn_gru.epochs=8
 
-.PHONY: install lock demo test bench levers gpu-check clean
+.PHONY: install lock demo test test-all bench levers gpu-check clean
 .DELETE_ON_ERROR:
 
 $(BIN)/uv:
@@ -59,7 +59,13 @@ demo: install
 	@echo
 	@echo "Report: plots/report.html (and plots/report.md), curves: plots/curves/, all plots: dvc_plots/index.html"
 
+# The suite but its longest workflow runs (the `scenario` marker: the audio folder with musicnn, kill and resume,
+# the queued sweep, sharing through a remote, the notebook, the suite after the demo, bench and gpu-check).
 test: install
+	$(BIN)/python -m pytest -m "not scenario"
+
+# Everything, as CI runs it (.ci/run).
+test-all: install
 	$(BIN)/python -m pytest
 
 # Training speed, the notebook way vs the train stage (src/gtzan/bench.py): on data/prepared if there

@@ -75,12 +75,20 @@ def float32_policy():
 @pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups
 def pytest_collection_modifyitems(items):
     """`make test` spreads the tests over CPU cores with pytest-xdist (--dist loadgroup, in this order). A
-    module's tests share a worker, so that its module-wide fixtures are made once. The end-to-end DVC tests,
-    the longest, go first and one by one, so that every core takes some: those that train their own
-    repository first, while one worker trains the repository that the others copy (the `trained` fixture)."""
+    module's tests share a worker, so that its module-wide fixtures are made once. The end-to-end DVC tests
+    go one by one, so that every core takes some: first those that train their own repository, then the
+    first that copies the trained repository, which makes it (the `trained` fixture, made once for all
+    workers) while the other workers go through the other modules, then the rest of them."""
     if not items or not items[0].config.pluginmanager.hasplugin("xdist"):
         return
-    items.sort(key=lambda item: (item.module.__name__ != "test_pipeline", "trained" in item.fixturenames))
+    first_copy = next((item for item in items if "trained" in item.fixturenames), None)
+
+    def turn(item) -> int:
+        if item.module.__name__ != "test_pipeline":
+            return 2
+        return 0 if "trained" not in item.fixturenames else 1 if item is first_copy else 3
+
+    items.sort(key=turn)
     for item in items:
         if item.module.__name__ != "test_pipeline":
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))

@@ -45,6 +45,7 @@ def test_forward_flops_count_the_multiply_adds_of_convolutions_dense_and_recurre
 
 
 @pytest.mark.slow
+@pytest.mark.scenario
 def test_the_benchmark_trains_both_ways_and_writes_its_table(tmp_path, capsys):
     write_prepared(tmp_path / "prepared", {"train": 32, "val": 16})
     out = tmp_path / "bench.md"

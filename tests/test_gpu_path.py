@@ -78,6 +78,7 @@ def test_mixed_float16_trains_with_keras_loss_scaling(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.scenario
 def test_the_gpu_check_trains_twice_on_this_device_and_reports_identical_metrics(tmp_path, capsys):
     params = read_committed_yaml("params.yaml")
     params["frontend"]["segments_per_clip"] = 3

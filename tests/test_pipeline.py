@@ -252,13 +252,25 @@ def test_after_a_repro_nothing_is_stale_and_nothing_runs(repo):
 
 
 @pytest.mark.slow
-def test_one_architectures_params_rerun_its_stages_the_ensemble_and_the_report_only(repo):
-    # an augmentation lever, as docs/experiments.md sets one: the report and `dvc exp show` name it
+def test_a_subset_of_members_rescores_the_ensemble_and_a_non_members_lever_leaves_it_and_is_named(repo):
+    members = ["cnn_gru"]
+    repo.edit_params(lambda p: p["ensemble"].update(members=members))
+    assert ran(repo.dvc("repro")) == {"ensemble", "report"}
+    assert repo.json("eval/ensemble/metrics.json")["members"] == members
+    assert "ensemble: the mean of the saved models' probabilities of 1 architecture (cnn_gru;" in (
+        repo.path / "plots/report.md").read_text()
+    # An augmentation lever of a non-member, as docs/experiments.md sets one. DVC cannot take deps from a param:
+    # the ensemble may rerun, to the same result.
+    files = ["eval/ensemble/metrics.json", "eval/ensemble/scores.json", "eval/ensemble/predictions/val.csv",
+             "eval/ensemble/predictions/test.csv"]
+    before = [(repo.path / path).read_bytes() for path in files]
     output = repo.dvc("exp", "run", "-n", "mixup", "-S", "models.cnn_rnn.augment.mixup_alpha=0.2")
-    assert ran(output) == {"train@cnn_rnn", "evaluate@cnn_rnn", "ensemble", "report"}
+    assert {"train@cnn_rnn", "evaluate@cnn_rnn", "report"} <= ran(output) <= {"train@cnn_rnn", "evaluate@cnn_rnn", "ensemble", "report"}
+    assert [(repo.path / path).read_bytes() for path in files] == before
     params = yaml.safe_load((repo.path / "params.yaml").read_text())
     assert params["models"]["cnn_rnn"]["augment"]["mixup_alpha"] == 0.2
     assert params["models"]["cnn_gru"]["augment"]["mixup_alpha"] == 0.0
+    # the report and `dvc exp show` name it
     [experiment] = [run for row in json.loads(repo.dvc("exp", "show", "--json")) for group in row.get("experiments") or []
                     for run in group["revs"] if run["name"] == "mixup"]
     assert experiment["data"]["params"]["params.yaml"]["data"]["models"]["cnn_rnn"]["augment"]["mixup_alpha"] == 0.2
@@ -266,23 +278,6 @@ def test_one_architectures_params_rerun_its_stages_the_ensemble_and_the_report_o
     report = (repo.path / "plots/report.md").read_text()
     assert re.search(r"^\| cnn_rnn \|.* \| mixup α 0\.2 \| ", report, re.MULTILINE)
     assert re.search(r"^\| \*\*cnn_gru\*\* \|.* \| none \| ", report, re.MULTILINE)
-
-
-@pytest.mark.slow
-def test_a_subset_of_members_rescores_the_ensemble_and_a_non_members_change_leaves_it(repo):
-    members = ["cnn_gru"]
-    repo.edit_params(lambda p: p["ensemble"].update(members=members))
-    assert ran(repo.dvc("repro")) == {"ensemble", "report"}
-    assert repo.json("eval/ensemble/metrics.json")["members"] == members
-    assert "ensemble: the mean of the saved models' probabilities of 1 architecture (cnn_gru;" in (
-        repo.path / "plots/report.md").read_text()
-    # DVC cannot take deps from a param: a non-member's change may rerun the ensemble, to the same result.
-    files = ["eval/ensemble/metrics.json", "eval/ensemble/scores.json", "eval/ensemble/predictions/val.csv",
-             "eval/ensemble/predictions/test.csv"]
-    before = [(repo.path / path).read_bytes() for path in files]
-    repo.edit_params(lambda p: p["models"]["cnn_rnn"].update(batch_size=8))
-    assert {"train@cnn_rnn", "evaluate@cnn_rnn", "report"} <= ran(repo.dvc("repro"))
-    assert [(repo.path / path).read_bytes() for path in files] == before
 
 
 @pytest.mark.slow
@@ -402,6 +397,7 @@ def shrink_to_audio(folder: Path, genres: list[str], architecture: str):
 
 
 @pytest.mark.slow
+@pytest.mark.scenario
 def test_dvc_repro_on_an_audio_folder_with_musicnn_then_the_segment_split_reruns_prepare_not_the_decoding(tmp_path):
     from gtzan.synthetic import write_audio_folder
 
@@ -457,6 +453,7 @@ def test_dvc_repro_on_an_audio_folder_with_musicnn_then_the_segment_split_reruns
 
 
 @pytest.mark.slow
+@pytest.mark.scenario
 def test_the_documented_sweep_after_uncommitted_results_retrains_only_the_swept_architecture(repo):
     # As after `make demo`: the results are in the workspace but not in the last commit.
     results = ["dvc.lock", "dvclive", "eval", "predictions", "plots"]
@@ -492,6 +489,7 @@ def demo_params() -> dict[str, object]:
 
 
 @pytest.mark.slow
+@pytest.mark.scenario
 def test_the_fast_suite_passes_after_the_demo_rewrote_params_yaml(tmp_path):
     repo = new_repository(tmp_path / "repo")  # committed as cloned
 
@@ -509,6 +507,7 @@ def test_the_fast_suite_passes_after_the_demo_rewrote_params_yaml(tmp_path):
 # colab.ipynb, executed as Colab runs it, on the CPU: its clone and install cells skip themselves outside
 # Colab (IN_COLAB), and its `make demo` runs in a trained copy of the repository.
 @pytest.mark.slow
+@pytest.mark.scenario
 def test_the_colab_notebook_runs_the_demo_and_shows_the_report_and_every_curve(trained, tmp_path, monkeypatch):
     repo = own_copy(trained, tmp_path)
     (repo.path / ".venv").symlink_to(BIN.parent)  # the environment `make install` built: the notebook skips its install
@@ -573,6 +572,7 @@ def training_results(repo: Repo, name: str) -> tuple[dict, list, list]:
 
 
 @pytest.mark.slow
+@pytest.mark.scenario
 def test_an_interrupted_train_stage_resumes_and_ends_as_an_uninterrupted_one(repo):
     name, epochs = "cnn_rnn", 20
     every_lever = {"time_masks": 2, "time_mask_width": 8, "freq_masks": 2, "freq_mask_width": 8, "mixup_alpha": 0.2,
@@ -618,6 +618,7 @@ def experiment_metrics(repo: Repo) -> dict[str, dict]:
 
 
 @pytest.mark.slow
+@pytest.mark.scenario
 def test_an_experiment_shared_through_origin_and_a_dvc_remote_reaches_a_clone_with_an_empty_cache(repo, tmp_path):
     import soundfile
 
