@@ -3,18 +3,14 @@
 import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
 import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
 
-import argparse
 import sys
-from pathlib import Path
 
-from gtzan.cli import load_params, run_stage, seed_param
+from gtzan.cli import load_params, parse_stage_arguments, run_stage, seed_param
 from gtzan.download import fetch_raw_data
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("raw_dir", type=Path)
-    args = parser.parse_args()
+    args = parse_stage_arguments(__doc__, "raw_dir")
 
     params = load_params()
     info = fetch_raw_data(

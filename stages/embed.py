@@ -4,23 +4,15 @@ segment of each side, in the prepared order (gtzan.transfer)."""
 import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
 import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
 
-import argparse
 import sys
-from pathlib import Path
 
-from gtzan.cli import load_params, run_stage
+from gtzan.cli import load_params, parse_stage_arguments, run_stage
 from gtzan.prepared import load_summary
 from gtzan.transfer import embed, probe_config
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("name", help="the pretrained network: an entry of transfer.models in params.yaml")
-    parser.add_argument("--features", type=Path, required=True, help="the network's input of every clip (featurize_pretrained)")
-    parser.add_argument("--data", type=Path, required=True, help="the prepared data directory")
-    parser.add_argument("--out", type=Path, required=True, help="the directory to write <side>.npy into")
-    args = parser.parse_args()
-
+    args = parse_stage_arguments(__doc__, "name", "--features", "--data", "--out")
     config = probe_config(load_params(), args.name)
     summary = load_summary(args.data)
     embed(name=args.name, config=config, features_dir=args.features, prepared_dir=args.data, out_dir=args.out,

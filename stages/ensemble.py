@@ -3,25 +3,16 @@
 import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
 import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
 
-import argparse
 import sys
-from pathlib import Path
 
-from gtzan.cli import load_params, model_names, run_stage, seed_param
+from gtzan.cli import load_params, model_names, parse_stage_arguments, run_stage, seed_param
 from gtzan.ensemble import mean_probabilities, resolve_members, write_manifest
 from gtzan.evaluate import describe_side, write_evaluation
 from gtzan.prepared import describe_data, load_summary, scored_sides
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, required=True, help="the prepared data directory (its summary.json)")
-    parser.add_argument("--members", type=Path, required=True, help="the directory of every architecture's predictions")
-    parser.add_argument("--out", type=Path, required=True, help="the directory for metrics.json and scores.json")
-    parser.add_argument("--predictions", type=Path, required=True, help="the directory for each side's predictions CSV")
-    parser.add_argument("--manifest", type=Path, required=True, help="the manifest to write, beside the member models")
-    args = parser.parse_args()
-
+    args = parse_stage_arguments(__doc__, "--data", "--members", "--out", "--predictions", "--manifest")
     params = load_params()
     members = resolve_members(params["ensemble"]["members"], model_names(params))
     summary = load_summary(args.data)

@@ -4,25 +4,16 @@
 import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
 import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
 
-import argparse
 import sys
-from pathlib import Path
 
-from gtzan.cli import load_params, run_stage, seed_param
+from gtzan.cli import load_params, parse_stage_arguments, run_stage, seed_param
 from gtzan.evaluate import evaluate_saved_model
 from gtzan.prepared import load_summary
 from gtzan.transfer import segment_windows, window_length
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("model", type=Path, help="the saved .keras model: one window in, genre probabilities out")
-    parser.add_argument("--features", type=Path, required=True, help="the network's input of every clip (featurize_pretrained)")
-    parser.add_argument("--data", type=Path, required=True, help="the prepared data directory")
-    parser.add_argument("--out", type=Path, required=True, help="the directory for metrics.json and scores.json")
-    parser.add_argument("--predictions", type=Path, required=True, help="the directory for each side's predictions CSV")
-    args = parser.parse_args()
-
+    args = parse_stage_arguments(__doc__, "model", "--features", "--data", "--out", "--predictions")
     params = load_params()
     summary = load_summary(args.data)
     evaluate_saved_model(model_path=args.model, data_dir=args.data, out_dir=args.out, predictions_dir=args.predictions,

@@ -3,21 +3,15 @@
 import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
 import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
 
-import argparse
 import sys
-from pathlib import Path
 
-from gtzan.cli import load_params, run_stage, seed_param
+from gtzan.cli import load_params, parse_stage_arguments, run_stage, seed_param
 from gtzan.prepare import prepare_data
 from gtzan.splits import describe_missing
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("features_dir", type=Path)
-    parser.add_argument("prepared_dir", type=Path)
-    parser.add_argument("--filtered-lists", type=Path, required=True, help="the fault-filtered split's clip lists (data.split filtered)")
-    args = parser.parse_args()
+    args = parse_stage_arguments(__doc__, "features_dir", "prepared_dir", "--filtered-lists")
 
     params = load_params()
     summary = prepare_data(

@@ -4,26 +4,17 @@ network with its probe: one window in, genre probabilities out) and its DVCLive 
 import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
 import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
 
-import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
 
-from gtzan.cli import load_params, run_stage, seed_param
+from gtzan.cli import load_params, parse_stage_arguments, run_stage, seed_param
 from gtzan.prepared import describe_data, load_prepared_labels, load_summary, stamp_training_data
 from gtzan.transfer import probe_config, train_probe
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("name", help="the pretrained network: an entry of transfer.models in params.yaml")
-    parser.add_argument("--embeddings", type=Path, required=True, help="the embed stage's <side>.npy")
-    parser.add_argument("--data", type=Path, required=True, help="the prepared data directory (labels, summary)")
-    parser.add_argument("--model", type=Path, required=True, help="the .keras file to write")
-    parser.add_argument("--live", type=Path, required=True, help="DVCLive's directory: the curves and metrics.json")
-    args = parser.parse_args()
-
+    args = parse_stage_arguments(__doc__, "name", "--embeddings", "--data", "--model", "--live")
     params = load_params()
     summary = load_summary(args.data)
     side_data = {side: (np.load(args.embeddings / f"{side}.npy"), load_prepared_labels(args.data, side)) for side in ("train", "val")}

@@ -3,25 +3,18 @@
 import interpreter  # noqa: F401  (first: one clear line when `python` is not the project's)
 import gtzan.quiet  # noqa: F401  (then: drops TensorFlow's start-up lines from stderr)
 
-import argparse
 import sys
-from pathlib import Path
 
-from gtzan.cli import load_params, model_names, run_stage, seed_param
+from gtzan.cli import load_params, model_names, parse_stage_arguments, run_stage, seed_param
 from gtzan.prepared import load_summary
 from gtzan.report import write_report
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, required=True, help="the prepared data directory (its summary.json)")
-    parser.add_argument("--live", type=Path, required=True, help="the directory of every architecture's DVCLive log")
-    for name in ("eval", "predictions"):
-        parser.add_argument(f"--{name}", type=Path, required=True, help=f"the directory of every architecture's {name}")
-    parser.add_argument("--ensemble", type=Path, required=True, help="the ensemble stage's directory of metrics.json and scores.json")
-    parser.add_argument("--ensemble-predictions", type=Path, required=True, help="the ensemble stage's predictions directory")
-    parser.add_argument("--out", type=Path, required=True, help="the directory to write")
-    args = parser.parse_args()
+    every_model = {"--live": "the directory of every model's DVCLive log", "--eval": "the directory of every model's evaluation",
+                   "--predictions": "the directory of every model's predictions"}
+    args = parse_stage_arguments(__doc__, "--data", *every_model, "--ensemble", "--ensemble-predictions", "--out",
+                                 helps=every_model)
 
     params = load_params()
     markdown = write_report(

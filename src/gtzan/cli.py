@@ -1,5 +1,6 @@
-"""What every stage script shares: reading params.yaml and turning a UserError into one line."""
+"""What every stage script shares: its command line, reading params.yaml and turning a UserError into one line."""
 
+import argparse
 import sys
 from pathlib import Path
 from typing import Callable
@@ -9,6 +10,41 @@ import yaml
 from gtzan.errors import UserError, check_integer
 
 PARAMS_FILE = Path("params.yaml")
+
+# The stages' command-line arguments, one meaning each: dvc.yaml's `cmd` passes every path a stage reads or
+# writes. A stage names those it takes (parse_stage_arguments); every --option is required, all but `name`
+# are paths.
+STAGE_ARGUMENTS = {
+    "name": "the model: an architecture (a key of `models:` in params.yaml) or a pretrained network (an entry of transfer.models)",
+    "raw_dir": "the downloaded data: the Drive data's train/ and val/, or the decoded audio/ (source.json says which)",
+    "features_dir": "the features of every clip: the log-mel segments, or a pretrained network's own input",
+    "prepared_dir": "the prepared data: validated, split by data.split, standardized",
+    "model": "the saved .keras model: one segment (or a pretrained network's window) in, genre probabilities out",
+    "--data": "the prepared data directory",
+    "--filtered-lists": "the fault-filtered split's clip lists (data.split filtered)",
+    "--features": "a pretrained network's input of every clip (featurize_pretrained)",
+    "--embeddings": "one embedding per prepared segment: <side>.npy (embed)",
+    "--model": "the .keras file to write",
+    "--live": "DVCLive's directory: the curves and metrics.json",
+    "--checkpoint": "the training state after each epoch, to resume from (outside DVC's outputs)",
+    "--out": "the directory to write the stage's results into",
+    "--predictions": "the directory for each side's predictions CSV",
+    "--members": "the directory of every model's predictions, one directory each",
+    "--manifest": "the ensemble's manifest to write, beside the member models",
+    "--ensemble": "the ensemble stage's directory of metrics.json and scores.json",
+    "--ensemble-predictions": "the ensemble stage's predictions directory",
+}
+
+
+def parse_stage_arguments(description: str, *names: str, helps: dict[str, str] | None = None) -> argparse.Namespace:
+    """A stage's command line: the STAGE_ARGUMENTS `names`, in order. `helps` overrides the help of an argument
+    that the stage takes for every model at once (the report's --live is the folder of every model's)."""
+    parser = argparse.ArgumentParser(description=description)
+    for name in names:
+        options = {"required": True} if name.startswith("--") else {}
+        parser.add_argument(name, help={**STAGE_ARGUMENTS, **(helps or {})}[name], type=str if name == "name" else Path,
+                            **options)
+    return parser.parse_args()
 
 
 def load_params(path: Path = PARAMS_FILE) -> dict:
