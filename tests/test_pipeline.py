@@ -344,6 +344,7 @@ def build_toy(input_shape, num_classes: int, *, hidden_units: int = 4) -> keras.
 
 
 @pytest.mark.slow
+@pytest.mark.scenario
 def test_a_toy_architecture_needs_a_module_and_a_params_block_only(repo):
     dvc_yaml = (repo.path / "dvc.yaml").read_text()
     (repo.path / "src/gtzan/architectures/toy.py").write_text(TOY_ARCHITECTURE)
