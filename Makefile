@@ -59,7 +59,7 @@ demo: install
 	@echo
 	@echo "Report: plots/report.html (and plots/report.md), curves: plots/curves/, all plots: dvc_plots/index.html"
 
-# The suite but its longest workflow runs (the `scenario` marker: the audio folder with musicnn, kill and resume,
+# The suite but its whole workflow and tool runs (the `scenario` marker: the audio folder with musicnn, kill and resume,
 # the queued sweep, sharing through a remote, a new architecture, the notebook, the suite after the demo, bench
 # and gpu-check).
 test: install

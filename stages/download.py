@@ -8,9 +8,11 @@ import sys
 from gtzan.cli import load_params, parse_stage_arguments, run_stage, seed_param
 from gtzan.download import fetch_raw_data
 
+ARGUMENTS = ("raw_dir",)
+
 
 def main() -> None:
-    args = parse_stage_arguments(__doc__, "raw_dir")
+    args = parse_stage_arguments(__doc__, ARGUMENTS)
 
     params = load_params()
     info = fetch_raw_data(

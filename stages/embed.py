@@ -10,12 +10,14 @@ from gtzan.cli import load_params, parse_stage_arguments, run_stage
 from gtzan.prepared import load_summary
 from gtzan.transfer import embed, probe_config
 
+ARGUMENTS = ("network", "--features", "--data", "--out")
+
 
 def main() -> None:
-    args = parse_stage_arguments(__doc__, "name", "--features", "--data", "--out")
-    config = probe_config(load_params(), args.name)
+    args = parse_stage_arguments(__doc__, ARGUMENTS)
+    config = probe_config(load_params(), args.network)
     summary = load_summary(args.data)
-    embed(name=args.name, config=config, features_dir=args.features, prepared_dir=args.data, out_dir=args.out,
+    embed(name=args.network, config=config, features_dir=args.features, prepared_dir=args.data, out_dir=args.out,
           summary=summary)
 
 

@@ -10,13 +10,15 @@ from gtzan.ensemble import mean_probabilities, resolve_members, write_manifest
 from gtzan.evaluate import describe_side, write_evaluation
 from gtzan.prepared import describe_data, load_summary, scored_sides
 
+ARGUMENTS = ("--data", "--all-predictions", "--out", "--predictions", "--manifest")
+
 
 def main() -> None:
-    args = parse_stage_arguments(__doc__, "--data", "--members", "--out", "--predictions", "--manifest")
+    args = parse_stage_arguments(__doc__, ARGUMENTS)
     params = load_params()
     members = resolve_members(params["ensemble"]["members"], model_names(params))
     summary = load_summary(args.data)
-    averaged = {side: mean_probabilities([args.members / name / f"{side}.csv" for name in members])
+    averaged = {side: mean_probabilities([args.all_predictions / name / f"{side}.csv" for name in members])
                 for side in scored_sides(summary)}
     sides = {side: mean for side, (mean, _) in averaged.items()}
     class_names = averaged["val"][1]

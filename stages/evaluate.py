@@ -8,9 +8,11 @@ import sys
 from gtzan.cli import load_params, parse_stage_arguments, run_stage, seed_param
 from gtzan.evaluate import evaluate_saved_model
 
+ARGUMENTS = ("model", "--data", "--out", "--predictions")
+
 
 def main() -> None:
-    args = parse_stage_arguments(__doc__, "model", "--data", "--out", "--predictions")
+    args = parse_stage_arguments(__doc__, ARGUMENTS)
     params = load_params()
     evaluate_saved_model(model_path=args.model, data_dir=args.data, out_dir=args.out, predictions_dir=args.predictions,
                          configured_class_names=params["data"]["class_names"], seed=seed_param(params))

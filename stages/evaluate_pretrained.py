@@ -11,9 +11,11 @@ from gtzan.evaluate import evaluate_saved_model
 from gtzan.prepared import load_summary
 from gtzan.transfer import segment_windows, window_length
 
+ARGUMENTS = ("model", "--features", "--data", "--out", "--predictions")
+
 
 def main() -> None:
-    args = parse_stage_arguments(__doc__, "model", "--features", "--data", "--out", "--predictions")
+    args = parse_stage_arguments(__doc__, ARGUMENTS)
     params = load_params()
     summary = load_summary(args.data)
     evaluate_saved_model(model_path=args.model, data_dir=args.data, out_dir=args.out, predictions_dir=args.predictions,

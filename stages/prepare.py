@@ -9,9 +9,11 @@ from gtzan.cli import load_params, parse_stage_arguments, run_stage, seed_param
 from gtzan.prepare import prepare_data
 from gtzan.splits import describe_missing
 
+ARGUMENTS = ("features_dir", "prepared_dir", "--filtered-lists")
+
 
 def main() -> None:
-    args = parse_stage_arguments(__doc__, "features_dir", "prepared_dir", "--filtered-lists")
+    args = parse_stage_arguments(__doc__, ARGUMENTS)
 
     params = load_params()
     summary = prepare_data(

@@ -9,21 +9,20 @@ from gtzan.cli import load_params, model_names, parse_stage_arguments, run_stage
 from gtzan.prepared import load_summary
 from gtzan.report import write_report
 
+ARGUMENTS = ("--data", "--all-live", "--all-eval", "--all-predictions", "--ensemble", "--ensemble-predictions", "--out")
+
 
 def main() -> None:
-    every_model = {"--live": "the directory of every model's DVCLive log", "--eval": "the directory of every model's evaluation",
-                   "--predictions": "the directory of every model's predictions"}
-    args = parse_stage_arguments(__doc__, "--data", *every_model, "--ensemble", "--ensemble-predictions", "--out",
-                                 helps=every_model)
+    args = parse_stage_arguments(__doc__, ARGUMENTS)
 
     params = load_params()
     markdown = write_report(
         names=model_names(params),
         headline=params["model"]["name"],
         data_summary=load_summary(args.data),
-        live_dir=args.live,
-        eval_dir=args.eval,
-        predictions_dir=args.predictions,
+        live_dir=args.all_live,
+        eval_dir=args.all_eval,
+        predictions_dir=args.all_predictions,
         out_dir=args.out,
         seed=seed_param(params),
         ensemble_dir=args.ensemble,

@@ -11,10 +11,12 @@ import sys
 from gtzan.cli import load_params, parse_stage_arguments, run_stage
 from gtzan.train import run_training
 
+ARGUMENTS = ("architecture", "--data", "--model", "--live", "--checkpoint")
+
 
 def main() -> None:
-    args = parse_stage_arguments(__doc__, "name", "--data", "--model", "--live", "--checkpoint")
-    run_training(args.name, params=load_params(), data_dir=args.data, model_path=args.model, live_dir=args.live,
+    args = parse_stage_arguments(__doc__, ARGUMENTS)
+    run_training(args.architecture, params=load_params(), data_dir=args.data, model_path=args.model, live_dir=args.live,
                  checkpoint_path=args.checkpoint)
 
 

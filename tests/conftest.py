@@ -78,15 +78,18 @@ def pytest_collection_modifyitems(items):
     module's tests share a worker, so that its module-wide fixtures are made once. The end-to-end DVC tests
     go one by one, so that every core takes some: first those that train their own repository, then the
     first that copies the trained repository, which makes it (the `trained` fixture, made once for all
-    workers) while the other workers go through the other modules, then the rest of them."""
+    workers) while the other workers go through the other modules, then the rest of them. (Deselection by
+    -m comes after this hook: the first copy among the scenarios and among the others both go early.)"""
     if not items or not items[0].config.pluginmanager.hasplugin("xdist"):
         return
-    first_copy = next((item for item in items if "trained" in item.fixturenames), None)
+    copies = [item for item in items if "trained" in item.fixturenames]
+    first_copies = {next((item for item in copies if (item.get_closest_marker("scenario") is None) == plain), None)
+                    for plain in (True, False)}
 
     def turn(item) -> int:
         if item.module.__name__ != "test_pipeline":
             return 2
-        return 0 if "trained" not in item.fixturenames else 1 if item is first_copy else 3
+        return 0 if "trained" not in item.fixturenames else 1 if item in first_copies else 3
 
     items.sort(key=turn)
     for item in items:

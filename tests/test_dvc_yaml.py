@@ -1,11 +1,15 @@
 """dvc.yaml tells the whole truth: every stage depends on every source file it runs, and the plots pages draw offline."""
 
+import ast
 import re
 import shlex
 
 import pytest
+import yaml
 from code_deps import code_files, missing_code_deps
 from conftest import REPO_ROOT
+
+from gtzan.cli import STAGE_ARGUMENTS, parse_stage_arguments
 
 
 def resolved_stages() -> list[tuple[str, str, list[str], tuple[str, ...]]]:
@@ -50,6 +54,24 @@ def test_imports_are_followed_inside_functions_and_through_other_modules():
 def test_stage_scripts_take_their_paths_from_dvc_yaml():
     for script in (REPO_ROOT / "stages").glob("*.py"):
         assert not re.search(r"Path\(\s*[\"']", script.read_text()), f"{script.name} hard-codes a path"
+
+
+def test_every_stage_command_parses_with_its_scripts_arguments():
+    """Each `cmd` of dvc.yaml, a foreach stage's for one item (transfer.models' too, empty by default), gives its
+    script every argument the script's ARGUMENTS names, from the shared vocabulary, and no other."""
+    stages = yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text())["stages"]
+    assert {"embed", "probe", "evaluate_pretrained"} <= set(stages)
+    for name, stage in stages.items():
+        command = stage.get("do", stage)["cmd"].replace("${key}", "cnn_gru").replace("${item}", "musicnn")
+        python, script, *words = shlex.split(command)
+        tree = ast.parse((REPO_ROOT / script).read_text())
+        [arguments] = [ast.literal_eval(node.value) for node in tree.body
+                       if isinstance(node, ast.Assign) and [target.id for target in node.targets] == ["ARGUMENTS"]]
+        assert set(arguments) <= set(STAGE_ARGUMENTS), f"{script}: {sorted(set(arguments) - set(STAGE_ARGUMENTS))}"
+        try:
+            parse_stage_arguments(script, arguments, words)
+        except SystemExit:
+            pytest.fail(f"stage {name}: {script} does not take `{command}`")
 
 
 def test_plots_section_is_short_and_needs_no_edit_per_architecture():

@@ -123,19 +123,27 @@ def trained_repository(path: Path, change) -> tuple[Repo, str]:
 
 
 @pytest.fixture(scope="session")
-def trained(tmp_path_factory, worker_id) -> tuple[Repo, str]:
+def trained(tmp_path_factory) -> tuple[Repo, str]:
     """The FEW architectures, shrunk: trained once a run, by the first pytest-xdist worker that needs it, while
-    the others wait for it (tests change their own copies only)."""
-    if worker_id == "master":  # no workers
+    the others wait for it (tests change their own copies only). A failed training fails every test that needs it."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # one process
         return trained_repository(tmp_path_factory.mktemp("pipeline") / "repo", shrink_to_few)
     shared = tmp_path_factory.getbasetemp().parent / "trained"  # the run's temporary folder, not a worker's
+    output, failure = shared / "dvc_repro_output.txt", shared / "failed.txt"
     with open(f"{shared}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        output = shared / "dvc_repro_output.txt"
-        if not output.exists():
-            shutil.rmtree(shared, ignore_errors=True)  # what a failed try left
+        if not output.exists() and not failure.exists():
+            shutil.rmtree(shared, ignore_errors=True)  # what a killed worker left
             shared.mkdir()
-            output.write_text(trained_repository(shared / "repo", shrink_to_few)[1])
+            try:
+                repro_output = trained_repository(shared / "repo", shrink_to_few)[1]
+            except BaseException as error:
+                failure.write_text(f"{type(error).__name__}: {error}")
+                raise
+            output.with_suffix(".partial").write_text(repro_output)
+            output.with_suffix(".partial").rename(output)
+    if failure.exists():
+        pytest.fail(f"the trained repository failed in another worker: {failure.read_text()[-3000:]}")
     return Repo(shared / "repo"), output.read_text()
 
 

@@ -12,10 +12,11 @@ from gtzan.errors import UserError, check_integer
 PARAMS_FILE = Path("params.yaml")
 
 # The stages' command-line arguments, one meaning each: dvc.yaml's `cmd` passes every path a stage reads or
-# writes. A stage names those it takes (parse_stage_arguments); every --option is required, all but `name`
-# are paths.
+# writes. A stage lists those it takes in its ARGUMENTS (tests/test_dvc_yaml.py parses every `cmd` with them);
+# every --option is required, and all but the names of a model are paths.
 STAGE_ARGUMENTS = {
-    "name": "the model: an architecture (a key of `models:` in params.yaml) or a pretrained network (an entry of transfer.models)",
+    "architecture": "the architecture: a key of `models:` in params.yaml",
+    "network": "the pretrained network: an entry of transfer.models in params.yaml",
     "raw_dir": "the downloaded data: the Drive data's train/ and val/, or the decoded audio/ (source.json says which)",
     "features_dir": "the features of every clip: the log-mel segments, or a pretrained network's own input",
     "prepared_dir": "the prepared data: validated, split by data.split, standardized",
@@ -25,26 +26,27 @@ STAGE_ARGUMENTS = {
     "--features": "a pretrained network's input of every clip (featurize_pretrained)",
     "--embeddings": "one embedding per prepared segment: <side>.npy (embed)",
     "--model": "the .keras file to write",
-    "--live": "DVCLive's directory: the curves and metrics.json",
+    "--live": "the model's DVCLive directory: its curves and metrics.json",
     "--checkpoint": "the training state after each epoch, to resume from (outside DVC's outputs)",
     "--out": "the directory to write the stage's results into",
     "--predictions": "the directory for each side's predictions CSV",
-    "--members": "the directory of every model's predictions, one directory each",
     "--manifest": "the ensemble's manifest to write, beside the member models",
+    "--all-live": "the directory of every model's DVCLive directory",
+    "--all-eval": "the directory of every model's evaluation (evaluate's --out)",
+    "--all-predictions": "the directory of every model's predictions directory",
     "--ensemble": "the ensemble stage's directory of metrics.json and scores.json",
     "--ensemble-predictions": "the ensemble stage's predictions directory",
 }
+MODEL_NAMES = {"architecture", "network"}
 
 
-def parse_stage_arguments(description: str, *names: str, helps: dict[str, str] | None = None) -> argparse.Namespace:
-    """A stage's command line: the STAGE_ARGUMENTS `names`, in order. `helps` overrides the help of an argument
-    that the stage takes for every model at once (the report's --live is the folder of every model's)."""
+def parse_stage_arguments(description: str, names: tuple[str, ...], argv: list[str] | None = None) -> argparse.Namespace:
+    """A stage's command line (sys.argv, or argv): the STAGE_ARGUMENTS `names`, in order."""
     parser = argparse.ArgumentParser(description=description)
     for name in names:
         options = {"required": True} if name.startswith("--") else {}
-        parser.add_argument(name, help={**STAGE_ARGUMENTS, **(helps or {})}[name], type=str if name == "name" else Path,
-                            **options)
-    return parser.parse_args()
+        parser.add_argument(name, help=STAGE_ARGUMENTS[name], type=str if name in MODEL_NAMES else Path, **options)
+    return parser.parse_args(argv)
 
 
 def load_params(path: Path = PARAMS_FILE) -> dict:
