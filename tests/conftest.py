@@ -82,9 +82,11 @@ def pytest_collection_modifyitems(items):
     -m comes after this hook: the first copy among the scenarios and among the others both go early.)"""
     if not items or not items[0].config.pluginmanager.hasplugin("xdist"):
         return
-    copies = [item for item in items if "trained" in item.fixturenames]
-    first_copies = {next((item for item in copies if (item.get_closest_marker("scenario") is None) == plain), None)
-                    for plain in (True, False)}
+    first_copy = {}  # the first among the scenarios and the first among the others
+    for item in items:
+        if "trained" in item.fixturenames:
+            first_copy.setdefault(item.get_closest_marker("scenario") is not None, item)
+    first_copies = set(first_copy.values())
 
     def turn(item) -> int:
         if item.module.__name__ != "test_pipeline":

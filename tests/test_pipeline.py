@@ -140,8 +140,9 @@ def trained(tmp_path_factory) -> tuple[Repo, str]:
             except BaseException as error:
                 failure.write_text(f"{type(error).__name__}: {error}")
                 raise
-            output.with_suffix(".partial").write_text(repro_output)
-            output.with_suffix(".partial").rename(output)
+            partial = output.with_suffix(".partial")  # the whole output or none of it
+            partial.write_text(repro_output)
+            partial.rename(output)
     if failure.exists():
         pytest.fail(f"the trained repository failed in another worker: {failure.read_text()[-3000:]}")
     return Repo(shared / "repo"), output.read_text()

@@ -104,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     from gtzan.prepared import describe_data, load_song_ids, load_summary
 
     params = load_params(args.params)
-    if args.data == DEFAULT_DATA and not args.data.exists():
-        synthetic_data(params, DEFAULT_DATA.parent)
+    if args.data == DEFAULT_DATA:
+        synthetic_data(params, DEFAULT_DATA.parent)  # renders it unless it is there
     if not args.data.is_dir():
         raise SystemExit(f"ERROR: {args.data} not found: give --data a prepared data directory (dvc repro prepare writes data/prepared)")
     cpu, _ = Cpu.this().describe()
